@@ -1,0 +1,82 @@
+"""The two staff roles and what they may do in the back office.
+
+Groups are kept in step with this module after every `migrate`: missing permissions are
+added, nothing an administrator granted on top is removed.
+"""
+
+from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
+
+COORDINATION = "Coordination"
+TRAINERS = "Formateurs"
+
+_MANAGED_MODELS = {
+    "training": ["session", "slot", "venue", "trainer", "organisation"],
+    "cms": ["theme", "audience"],
+    "accounts": ["structuretype", "activitysector", "professionalcategory"],
+}
+_ACTIONS = ("add", "change", "delete", "view")
+
+# Wagtail grants page, image and document rights on a tree node, not per model.
+_PAGE_PERMISSIONS = ("add_page", "change_page", "publish_page", "lock_page", "unlock_page")
+_COLLECTION_PERMISSIONS = {
+    "wagtailimages": ("add_image", "change_image", "choose_image"),
+    "wagtaildocs": ("add_document", "change_document", "choose_document"),
+}
+
+
+def _coordination_permissions() -> set[tuple[str, str]]:
+    wanted = {("wagtailadmin", "access_admin"), ("accounts", "view_department"), ("accounts", "view_user")}
+    for app_label, models in _MANAGED_MODELS.items():
+        wanted |= {(app_label, f"{action}_{model}") for model in models for action in _ACTIONS}
+    return wanted
+
+
+ROLE_PERMISSIONS: dict[str, set[tuple[str, str]]] = {
+    COORDINATION: _coordination_permissions(),
+    # Trainers work in the front office (/formateur/), where access follows their own sessions.
+    TRAINERS: set(),
+}
+
+
+def _permissions(codes) -> list[Permission]:
+    found = []
+    for app_label, codename in codes:
+        permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+        if permission is not None:
+            found.append(permission)
+    return found
+
+
+def roles_sync() -> dict[str, Group]:
+    """Create the staff groups and give them at least their declared permissions."""
+    from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
+
+    groups = {}
+    for name, codes in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        group.permissions.add(*_permissions(codes))
+        groups[name] = group
+
+    coordination = groups[COORDINATION]
+    root_page = Page.get_first_root_node()
+    if root_page is not None:
+        for permission in _permissions(("wagtailcore", code) for code in _PAGE_PERMISSIONS):
+            GroupPagePermission.objects.get_or_create(group=coordination, page=root_page, permission=permission)
+    root_collection = Collection.get_first_root_node()
+    if root_collection is not None:
+        for app_label, codenames in _COLLECTION_PERMISSIONS.items():
+            for permission in _permissions((app_label, code) for code in codenames):
+                GroupCollectionPermission.objects.get_or_create(
+                    group=coordination, collection=root_collection, permission=permission
+                )
+    return groups
+
+
+def roles_sync_after_migrate(sender, using="default", **kwargs):
+    if sender.name != "accounts":
+        return
+    for app_config in global_apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using)
+    roles_sync()
