@@ -1,0 +1,40 @@
+"""PDF rendering shared by every document of the project (one HTML/CSS family, WeasyPrint)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from .models import OrganisationSettings
+
+
+class DocumentURLFetcher(URLFetcher):
+    """Resolve `static:` URLs through the static files finders and never reach the network."""
+
+    def __init__(self):
+        super().__init__(allowed_protocols={"file", "data"}, fail_on_errors=True)
+
+    def fetch(self, url, headers=None):
+        if url.startswith("static:"):
+            path = finders.find(url.removeprefix("static:"))
+            if path is None:
+                raise ValueError(f"Static file not found for a document: {url}")
+            url = Path(path).as_uri()
+        return super().fetch(url, headers)
+
+
+def render_pdf(*, template_name: str, context: dict) -> bytes:
+    """Render a document template to PDF bytes, in French and Paris time whatever the caller."""
+    with translation.override("fr"), timezone.override(settings.TIME_ZONE):
+        html = render_to_string(
+            template_name,
+            {"organisation": OrganisationSettings.load(), "generated_at": timezone.localtime(), **context},
+        )
+        return HTML(string=html, url_fetcher=DocumentURLFetcher(), base_url="/").write_pdf()
