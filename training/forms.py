@@ -1,0 +1,69 @@
+import datetime
+
+from django import forms
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Department
+from cms.choices import CourseLevel, Modality
+from cms.models import Audience, Theme
+
+from .choices import Funding
+from .selectors import CatalogueFilters
+
+
+def _months_ahead(count: int = 12) -> list[tuple[str, str]]:
+    month = timezone.localdate().replace(day=1)
+    choices = []
+    for _index in range(count):
+        choices.append((month.strftime("%Y-%m"), formats.date_format(month, "F Y").capitalize()))
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return choices
+
+
+class CatalogueFilterForm(forms.Form):
+    """The catalogue's filters. French parameter names: the URL of every filter state is shareable."""
+
+    q = forms.CharField(label=_("Keywords"), required=False, max_length=100)
+    theme = forms.ModelChoiceField(
+        label=_("Theme"), queryset=Theme.objects.all(), to_field_name="slug", required=False, empty_label=_("All")
+    )
+    departement = forms.ModelChoiceField(
+        label=_("Département"),
+        queryset=Department.objects.all(),
+        to_field_name="code",
+        required=False,
+        empty_label=_("All"),
+    )
+    mois = forms.ChoiceField(label=_("Month"), required=False)
+    financement = forms.ChoiceField(label=_("Funding"), choices=[("", _("All")), *Funding.choices], required=False)
+    public = forms.ModelChoiceField(
+        label=_("Audience"), queryset=Audience.objects.all(), to_field_name="slug", required=False, empty_label=_("All")
+    )
+    niveau = forms.ChoiceField(label=_("Level"), choices=[("", _("All")), *CourseLevel.choices], required=False)
+    modalite = forms.ChoiceField(label=_("Modality"), choices=[("", _("All")), *Modality.choices], required=False)
+    places = forms.BooleanField(label=_("Only sessions with seats left"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mois"].choices = [("", _("Any")), *_months_ahead()]
+
+    def to_filters(self) -> CatalogueFilters:
+        """The valid filters; an invalid one is left out (and reported by the form's errors)."""
+        data = (
+            self.cleaned_data
+            if self.is_valid()
+            else {name: value for name, value in getattr(self, "cleaned_data", {}).items() if name not in self.errors}
+        )
+        month = data.get("mois")
+        return CatalogueFilters(
+            query=(data.get("q") or "").strip(),
+            theme=data.get("theme"),
+            audience=data.get("public"),
+            level=data.get("niveau") or "",
+            modality=data.get("modalite") or "",
+            department=data.get("departement"),
+            month=datetime.date.fromisoformat(f"{month}-01") if month else None,
+            funding=data.get("financement") or "",
+            with_seats=bool(data.get("places")),
+        )

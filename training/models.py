@@ -1,0 +1,330 @@
+"""Sessions of the courses, their half-day slots, venues, trainers, client structures and registrations.
+
+A `Session` is what people register to: one course given at one place on given half-days.
+Dates, planned hours and seats left are derived from the slots and registrations (see
+`SessionQuerySet`), never stored twice.
+"""
+
+from decimal import Decimal
+
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Greatest, Lower
+from django.utils.translation import gettext_lazy as _
+
+from cms.choices import Modality
+
+from .choices import (
+    ACTIVE_STATUSES,
+    SEAT_HOLDING_STATUSES,
+    Funding,
+    Period,
+    RegistrationStatus,
+    SessionStatus,
+    TrainerKind,
+)
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Venue(TimeStampedModel):
+    """A training room, with what a person with reduced mobility needs to know before coming."""
+
+    name = models.CharField(_("name"), max_length=150)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=5, blank=True)
+    city = models.CharField(_("city"), max_length=80)
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, related_name="venues", verbose_name=_("département")
+    )
+    step_free_access = models.BooleanField(_("step-free access"), default=False)
+    accessible_toilets = models.BooleanField(_("accessible toilets"), default=False)
+    hearing_loop = models.BooleanField(_("hearing loop"), default=False)
+    accessibility_notes = models.TextField(_("accessibility details"), blank=True)
+    access_notes = models.TextField(
+        _("how to get there"), blank=True, help_text=_("Public transport, parking, entrance.")
+    )
+
+    class Meta:
+        verbose_name = _("venue")
+        verbose_name_plural = _("venues")
+        ordering = ["city", "name"]
+        constraints = [models.UniqueConstraint(fields=["name", "city"], name="venue_name_city_unique")]
+
+    def __str__(self):
+        return f"{self.name}, {self.city}"
+
+    @property
+    def full_address(self) -> str:
+        return ", ".join(part for part in (self.name, self.address, f"{self.postcode} {self.city}".strip()) if part)
+
+
+class Trainer(TimeStampedModel):
+    """A person who teaches sessions: a member of staff or an external trainer."""
+
+    first_name = models.CharField(_("first name"), max_length=150)
+    last_name = models.CharField(_("last name"), max_length=150)
+    email = models.EmailField(_("e-mail address"), blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    kind = models.CharField(_("status"), max_length=10, choices=TrainerKind.choices, default=TrainerKind.INTERNAL)
+    employer = models.CharField(_("employer"), max_length=150, blank=True, help_text=_("For external trainers."))
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="trainer",
+        verbose_name=_("user account"),
+        help_text=_("The account the trainer signs in with to reach the trainer space."),
+    )
+    bio = models.TextField(_("qualifications and experience"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("trainer")
+        verbose_name_plural = _("trainers")
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), condition=~Q(email=""), name="trainer_email_ci_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}"
+
+
+class Organisation(TimeStampedModel):
+    """A structure: client of an intra session, or employer of trainees."""
+
+    name = models.CharField(_("name"), max_length=200)
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True)
+    structure_type = models.ForeignKey(
+        "accounts.StructureType",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="organisations",
+        verbose_name=_("structure type"),
+    )
+    department = models.ForeignKey(
+        "accounts.Department",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="organisations",
+        verbose_name=_("département"),
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=5, blank=True)
+    city = models.CharField(_("city"), max_length=80, blank=True)
+    contact_name = models.CharField(_("contact name"), max_length=150, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["siret"], condition=~Q(siret=""), name="organisation_siret_unique"),
+            models.UniqueConstraint(Lower("name"), "postcode", name="organisation_name_postcode_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.city})" if self.city else self.name
+
+
+class SessionQuerySet(models.QuerySet):
+    def with_schedule(self):
+        """Annotate `first_day`, `last_day` and `planned_hours` from the slots."""
+        slots = Slot.objects.filter(session=OuterRef("pk")).values("session")
+        return self.annotate(
+            first_day=Subquery(slots.annotate(v=Min("date")).values("v")),
+            last_day=Subquery(slots.annotate(v=Max("date")).values("v")),
+            planned_hours=Subquery(slots.annotate(v=Sum("hours")).values("v")),
+        )
+
+    def with_seats(self):
+        """Annotate `seats_taken` (confirmed or offered) and `seats_left` (never below zero)."""
+        taken = (
+            Registration.objects.filter(session=OuterRef("pk"), status__in=SEAT_HOLDING_STATUSES)
+            .values("session")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(seats_taken=Coalesce(Subquery(taken), Value(0))).annotate(
+            seats_left=Greatest(F("capacity") - F("seats_taken"), Value(0))
+        )
+
+
+class Session(TimeStampedModel, ClusterableModel):
+    """One delivery of a course: where, when (its slots), for how many, funded by whom."""
+
+    course = models.ForeignKey(
+        "cms.CoursePage", on_delete=models.PROTECT, related_name="sessions", verbose_name=_("course")
+    )
+    course_revision = models.ForeignKey(
+        "wagtailcore.Revision",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("programme revision"),
+        help_text=_("The published version of the course sheet this session was offered with."),
+    )
+    code = models.CharField(_("code"), max_length=40, unique=True, help_text=_("For example 2026-CPS1-12-01."))
+    funding = models.CharField(_("funding"), max_length=10, choices=Funding.choices, default=Funding.DRAPPS)
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, related_name="sessions", verbose_name=_("département")
+    )
+    venue = models.ForeignKey(
+        Venue, null=True, blank=True, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("venue")
+    )
+    modality = models.CharField(_("modality"), max_length=20, choices=Modality.choices, default=Modality.ON_SITE)
+    capacity = models.PositiveIntegerField(_("seats"))
+    status = models.CharField(_("status"), max_length=10, choices=SessionStatus.choices, default=SessionStatus.DRAFT)
+    registration_opens_at = models.DateTimeField(_("registration opens"), null=True, blank=True)
+    registration_closes_at = models.DateTimeField(_("registration closes"), null=True, blank=True)
+    requires_approval = models.BooleanField(
+        _("registrations need approval"), default=False, help_text=_("The coordinator confirms each registration.")
+    )
+    trainers = models.ManyToManyField(Trainer, blank=True, related_name="sessions", verbose_name=_("trainers"))
+    client_organisation = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="client_sessions",
+        verbose_name=_("client structure"),
+        help_text=_("Required for an intra session."),
+    )
+    price_per_trainee = models.DecimalField(
+        _("price per trainee (€)"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    notes = models.TextField(_("internal notes"), blank=True)
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(capacity__gte=0),
+                name="session_capacity_not_negative",
+                violation_error_message=_("The number of seats cannot be negative."),
+                violation_error_code="negative_capacity",
+            ),
+            models.CheckConstraint(
+                condition=Q(registration_opens_at__isnull=True)
+                | Q(registration_closes_at__isnull=True)
+                | Q(registration_closes_at__gt=F("registration_opens_at")),
+                name="session_registration_window_ordered",
+                violation_error_message=_("Registration must close after it opens."),
+                violation_error_code="registration_window_reversed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(funding=Funding.INTRA) | Q(client_organisation__isnull=False),
+                name="session_intra_has_client",
+                violation_error_message=_("An intra session needs its client structure."),
+                violation_error_code="intra_without_client",
+            ),
+            models.CheckConstraint(
+                condition=Q(price_per_trainee__isnull=True) | Q(price_per_trainee__gte=0),
+                name="session_price_not_negative",
+                violation_error_message=_("The price cannot be negative."),
+                violation_error_code="negative_price",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "department"], name="session_status_dept_idx")]
+
+    def __str__(self):
+        return f"{self.code} — {self.course.title}"
+
+
+class Slot(models.Model):
+    """A half-day of a session. Attendance, hours done, certificates and the BPF derive from slots."""
+
+    session = ParentalKey(Session, on_delete=models.CASCADE, related_name="slots", verbose_name=_("session"))
+    date = models.DateField(_("date"))
+    period = models.CharField(_("half-day"), max_length=2, choices=Period.choices)
+    starts_at = models.TimeField(_("start"))
+    ends_at = models.TimeField(_("end"))
+    hours = models.DecimalField(
+        _("hours"), max_digits=4, decimal_places=2, help_text=_("Teaching hours of this half-day, breaks excluded.")
+    )
+
+    class Meta:
+        verbose_name = _("half-day")
+        verbose_name_plural = _("half-days")
+        ordering = ["date", "starts_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "date", "period"],
+                name="slot_one_per_half_day",
+                violation_error_message=_("This session already has this half-day."),
+                violation_error_code="duplicate_half_day",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")),
+                name="slot_ends_after_start",
+                violation_error_message=_("A half-day must end after it starts."),
+                violation_error_code="slot_ends_before_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__gt=0) & Q(hours__lte=6),
+                name="slot_hours_in_range",
+                violation_error_message=_("A half-day counts between 0 and 6 teaching hours."),
+                violation_error_code="slot_hours_out_of_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.date:%d/%m/%Y} {self.get_period_display().lower()} ({self.starts_at:%H:%M}–{self.ends_at:%H:%M})"
+
+
+class Registration(TimeStampedModel):
+    """A person's place (or wish of a place) in a session. Transitions belong to the registration services."""
+
+    session = models.ForeignKey(
+        Session, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("session")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("person")
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=RegistrationStatus.choices, default=RegistrationStatus.PENDING
+    )
+    status_changed_at = models.DateTimeField(_("status changed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "user"],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="registration_one_active_per_person",
+            ),
+        ]
+        indexes = [models.Index(fields=["session", "status"], name="registration_status_idx")]
+
+    def __str__(self):
+        return f"{self.user} — {self.session.code}"

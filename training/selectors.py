@@ -1,0 +1,113 @@
+"""Reads of the training domain, shared by views, Wagtail pages (through template tags) and reports."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+from django.utils import timezone
+
+from accounts.models import Department
+from cms.models import Audience, CoursePage, Theme
+
+from .choices import Funding, SessionStatus
+from .models import Session, Slot
+
+PUBLIC_STATUSES = (SessionStatus.OPEN, SessionStatus.CLOSED)
+
+
+def session_list_upcoming(
+    *, course_id: int | None = None, today: datetime.date | None = None, with_slots: bool = True
+) -> QuerySet[Session]:
+    """Sessions shown to the public: offered (open or closed to registration), not yet over, and
+    not reserved to a client structure (intra sessions are arranged with that structure).
+
+    Each session carries `first_day`, `last_day`, `planned_hours`, `seats_taken`, `seats_left`,
+    its venue and département (and its half-days unless `with_slots` is false), so a listing
+    costs a fixed number of queries.
+    """
+    today = today or timezone.localdate()
+    sessions = (
+        Session.objects.filter(status__in=PUBLIC_STATUSES)
+        .exclude(funding=Funding.INTRA)
+        .with_schedule()
+        .with_seats()
+        .filter(last_day__gte=today)
+        .select_related("venue", "department")
+        .order_by("first_day", "code")
+    )
+    if with_slots:
+        sessions = sessions.prefetch_related(Prefetch("slots", queryset=Slot.objects.order_by("date", "starts_at")))
+    if course_id is not None:
+        sessions = sessions.filter(course_id=course_id)
+    return sessions
+
+
+@dataclass(frozen=True)
+class CatalogueFilters:
+    """What a visitor asked the catalogue for; empty values mean "any"."""
+
+    query: str = ""
+    theme: Theme | None = None
+    audience: Audience | None = None
+    level: str = ""
+    modality: str = ""
+    department: Department | None = None
+    month: datetime.date | None = None  # first day of the month
+    funding: str = ""
+    with_seats: bool = False
+
+    @property
+    def filters_sessions(self) -> bool:
+        return bool(self.department or self.month or self.funding or self.with_seats)
+
+
+def session_list_catalogue(*, filters: CatalogueFilters, today: datetime.date | None = None) -> QuerySet[Session]:
+    """Upcoming public sessions matching the session-level filters (place, month, funding, seats)."""
+    sessions = session_list_upcoming(today=today, with_slots=False)
+    if filters.department:
+        sessions = sessions.filter(department=filters.department)
+    if filters.month:
+        next_month = (filters.month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+        sessions = sessions.filter(first_day__gte=filters.month, first_day__lt=next_month)
+    if filters.funding:
+        sessions = sessions.filter(funding=filters.funding)
+    if filters.with_seats:
+        sessions = sessions.filter(status=SessionStatus.OPEN, seats_left__gt=0)
+    return sessions
+
+
+def course_list_catalogue(*, filters: CatalogueFilters, today: datetime.date | None = None) -> QuerySet[CoursePage]:
+    """Live course sheets matching the filters, best search match first, otherwise by title.
+
+    Course-level filters (theme, audience, level, modality, words) select the sheets; when a
+    session-level filter is set, only courses with at least one matching session remain.
+    """
+    courses = CoursePage.objects.live().public()
+    if filters.theme:
+        courses = courses.filter(themes=filters.theme)
+    if filters.audience:
+        courses = courses.filter(audiences=filters.audience)
+    if filters.level:
+        courses = courses.filter(level=filters.level)
+    if filters.modality:
+        courses = courses.filter(modality=filters.modality)
+    if filters.filters_sessions:
+        courses = courses.filter(pk__in=session_list_catalogue(filters=filters, today=today).values("course_id"))
+    courses = courses.distinct()
+    if not filters.query:
+        return courses.order_by("title")
+    ranked_ids = [page.pk for page in CoursePage.objects.live().public().search(filters.query, operator="and")]
+    ranking = Case(*(When(pk=pk, then=Value(rank)) for rank, pk in enumerate(ranked_ids)), output_field=IntegerField())
+    return courses.filter(pk__in=ranked_ids).annotate(search_rank=ranking).order_by("search_rank", "title")
+
+
+def sessions_by_course(
+    *, course_ids: list[int], filters: CatalogueFilters, today: datetime.date | None = None
+) -> dict[int, list[Session]]:
+    """The matching upcoming sessions of the given courses, in one query."""
+    grouped: dict[int, list[Session]] = {course_id: [] for course_id in course_ids}
+    for session in session_list_catalogue(filters=filters, today=today).filter(course_id__in=course_ids):
+        grouped[session.course_id].append(session)
+    return grouped
