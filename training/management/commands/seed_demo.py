@@ -1,0 +1,26 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from training.demo import DEMO_PASSWORD, SeedReport, demo_seed
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo data (site pages, catalogue, a year of sessions over the 13 départements, demo "
+        "accounts). Idempotent: only what is missing is created, nothing existing is changed."
+    )
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            report = demo_seed(today=timezone.localdate())
+        self._write_summary(report)
+
+    def _write_summary(self, report: SeedReport) -> None:
+        self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes (créés / déjà présents) :"))
+        for label, (created, existing) in report.counts.items():
+            self.stdout.write(f"  {label} : {created} / {existing}")
+        self.stdout.write(f"Comptes de démonstration (mot de passe « {DEMO_PASSWORD} », défini à leur création) :")
+        for email, role in report.accounts:
+            self.stdout.write(f"  {email} — {role}")
+        self.stdout.write("Ouvrez http://127.0.0.1:8000/ — back office : http://127.0.0.1:8000/admin/")
