@@ -1,5 +1,6 @@
 import datetime
 import io
+import json
 
 import pytest
 from freezegun import freeze_time
@@ -80,3 +81,40 @@ def test_programme_pdf_holds_the_course_facts(client, course):
     assert "Comprendre les violences intrafamiliales" in text
     assert "14 heures" in text
     assert "Définir les compétences psychosociales" in text
+
+
+def _json_ld(text: str) -> dict:
+    start = text.index('<script type="application/ld+json">') + len('<script type="application/ld+json">')
+    return json.loads(text[start : text.index("</script>", start)])
+
+
+def test_course_page_describes_itself_for_search_engines(client, course):
+    session = SessionFactory(course=course, code="2027-VIF-12-01")
+    slots_create(session=session, first_day=datetime.date.today() + datetime.timedelta(days=30), days=2)
+
+    response = client.get(course.url)
+
+    data = _json_ld(response.text)
+    assert data["@type"] == "Course"
+    assert data["name"] == "Comprendre les violences intrafamiliales"
+    assert data["timeRequired"] == "PT14H"
+    [instance] = data["hasCourseInstance"]
+    assert instance["@type"] == "CourseInstance"
+    assert instance["startDate"] == session.slots.order_by("date").first().date.isoformat()
+    assert instance["location"]["address"]["addressLocality"] == "Rodez"
+    assert f'<link rel="canonical" href="http://localhost{course.url}">' in response.text
+    assert '<meta property="og:title" content="Comprendre les violences intrafamiliales">' in response.text
+
+
+def test_course_page_publishes_no_typed_result(client, course):
+    response = client.get(course.url)
+
+    assert 'id="results"' in response.text
+    assert "%" not in response.text.split('id="results"')[1].split("</section>")[0]
+
+
+def test_sitemap_lists_the_course_sheets(client, course):
+    response = client.get("/sitemap.xml")
+
+    assert response.status_code == 200
+    assert f"http://localhost{course.url}" in response.text

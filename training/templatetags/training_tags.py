@@ -1,5 +1,9 @@
+import json
+
 from django import template
 from django.core.paginator import Paginator
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from ..forms import CatalogueFilterForm
 from ..selectors import course_list_catalogue, session_list_upcoming, sessions_by_course
@@ -41,3 +45,55 @@ def catalogue_search(context):
         "querystring": query.urlencode(),
         "is_filtered": any(value for key, value in query.items()),
     }
+
+
+_COURSE_MODES = {"on_site": "onsite", "remote": "online", "blended": "blended"}
+
+
+@register.simple_tag(takes_context=True)
+def course_structured_data(context, course):
+    """schema.org `Course` with its upcoming `CourseInstance`s, as JSON-LD for search engines."""
+    request = context["request"]
+    organisation = context["settings"]["cms"]["OrganisationSettings"]
+    provider = {"@type": "Organization", "name": organisation.name}
+    if organisation.website:
+        provider["sameAs"] = organisation.website
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Course",
+        "name": course.title,
+        "description": course.summary,
+        "url": course.get_full_url(request),
+        "provider": provider,
+        "inLanguage": "fr",
+        "timeRequired": f"PT{course.duration_hours.normalize():f}H",
+        "educationalCredentialAwarded": "Attestation de fin de formation",
+        "hasCourseInstance": [_course_instance(session) for session in session_list_upcoming(course_id=course.pk)],
+    }
+    if course.prerequisites:
+        data["coursePrerequisites"] = course.prerequisites
+    payload = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))
+
+
+def _course_instance(session) -> dict:
+    instance = {
+        "@type": "CourseInstance",
+        "courseMode": _COURSE_MODES.get(session.modality, "onsite"),
+        "startDate": session.first_day.isoformat(),
+        "endDate": session.last_day.isoformat(),
+    }
+    if session.venue:
+        instance["location"] = {
+            "@type": "Place",
+            "name": session.venue.name,
+            "address": {
+                "@type": "PostalAddress",
+                "streetAddress": session.venue.address,
+                "postalCode": session.venue.postcode,
+                "addressLocality": session.venue.city,
+                "addressRegion": "Occitanie",
+                "addressCountry": "FR",
+            },
+        }
+    return instance
