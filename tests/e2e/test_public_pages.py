@@ -40,9 +40,20 @@ def test_visitor_goes_from_home_to_a_course_sheet(live_server, page, published_c
     screenshot(page, "course")
 
 
-def test_catalogue_is_accessible(live_server, page, published_course):
+def test_catalogue_filters_are_accessible_and_shareable(live_server, page, published_course):
     page.goto(live_server.url + "/formations/")
-
     assert page.locator("h1").inner_text() == "Nos formations"
     _assert_accessible(page)
-    screenshot(page, "catalogue")
+
+    page.get_by_label("Département").select_option("12")
+    page.get_by_label("Seulement les sessions avec des places disponibles").check()
+    page.get_by_role("button", name="Afficher les formations").click()
+    page.wait_for_url("**/formations/?*departement=12*")
+    assert "places=on" in page.url
+    assert page.get_by_role("link", name="Comprendre les violences intrafamiliales").is_visible()
+    _assert_accessible(page)
+    screenshot(page, "catalogue-filtered")
+
+    page.goto(live_server.url + "/formations/?departement=09")
+    assert page.get_by_role("heading", name="Aucune formation ne correspond à ces filtres").is_visible()
+    _assert_accessible(page)
