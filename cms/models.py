@@ -96,36 +96,35 @@ class OrganisationSettings(BaseGenericSetting):
         ) % {"number": self.nda_number, "region": self.nda_region}
 
 
-class Theme(models.Model):
-    """A health-promotion theme (CPS, santé mentale, addictions…) used to file courses."""
-
-    name = models.CharField(_("name"), max_length=80, unique=True)
-    slug = models.SlugField(_("slug"), max_length=80, unique=True)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
-
-    class Meta:
-        verbose_name = _("theme")
-        verbose_name_plural = _("themes")
-        ordering = ["position", "name"]
-
-    def __str__(self):
-        return self.name
-
-
-class Audience(models.Model):
-    """A kind of public a course is written for; used to filter the catalogue."""
+class Vocabulary(models.Model):
+    """A short, ordered list of labels the coordinator edits (themes, audiences)."""
 
     name = models.CharField(_("name"), max_length=120, unique=True)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
-        verbose_name = _("audience")
-        verbose_name_plural = _("audiences")
+        abstract = True
         ordering = ["position", "name"]
 
     def __str__(self):
         return self.name
+
+
+class Theme(Vocabulary):
+    """A health-promotion theme (CPS, santé mentale, addictions…) used to file courses."""
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
+
+
+class Audience(Vocabulary):
+    """A kind of public a course is written for; used to filter the catalogue."""
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("audience")
+        verbose_name_plural = _("audiences")
 
 
 class HomePage(Page):
