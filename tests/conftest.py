@@ -1,5 +1,7 @@
 import pytest
 
+from django.core.cache import cache
+
 from wagtail.models import Page, Site
 
 from cms.models import CatalogueIndexPage, HomePage
@@ -8,6 +10,13 @@ from cms.models import CatalogueIndexPage, HomePage
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (in CI a real Redis, which outlives the run):
+    allauth's rate limits and cached pages never leak from one test to the next."""
+    cache.clear()
 
 
 @pytest.fixture
