@@ -50,11 +50,8 @@ class CatalogueFilterForm(forms.Form):
 
     def to_filters(self) -> CatalogueFilters:
         """The valid filters; an invalid one is left out (and reported by the form's errors)."""
-        data = (
-            self.cleaned_data
-            if self.is_valid()
-            else {name: value for name, value in getattr(self, "cleaned_data", {}).items() if name not in self.errors}
-        )
+        self.is_valid()  # a bound form keeps only its valid fields in cleaned_data; an unbound one has none
+        data = getattr(self, "cleaned_data", {})
         month = data.get("mois")
         return CatalogueFilters(
             query=(data.get("q") or "").strip(),
