@@ -1,10 +1,12 @@
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 
+from .cache import public_cache
 from .models import CatalogueIndexPage, CoursePage
 from .pdf import render_pdf
 
 
+@public_cache
 def programme_pdf(request, slug: str) -> HttpResponse:
     """The published course sheet as a dated PDF programme (`/formations/<slug>/programme.pdf`)."""
     catalogue = CatalogueIndexPage.objects.live().first()

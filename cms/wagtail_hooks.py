@@ -5,7 +5,8 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from accounts.models import ActivitySector, Department, ProfessionalCategory, StructureType
 
-from .models import Audience, Theme
+from .cache import allow_public_cache, public_content_actions_register
+from .models import Audience, OrganisationSettings, Theme
 
 
 class ThemeViewSet(ModelViewSet):
@@ -65,3 +66,16 @@ class ReferenceListsGroup(ModelViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_reference_lists():
     return ReferenceListsGroup()
+
+
+@hooks.register("register_actions")
+def register_public_content_actions(registry):
+    """What the public pages print: the organisation, themes, audiences, départements."""
+    public_content_actions_register(registry, OrganisationSettings, Theme, Audience, Department)
+
+
+@hooks.register("before_serve_page")
+def cache_public_pages(page, request, serve_args, serve_kwargs):
+    """Every live page is public content (see `cms.cache`); restricted pages answer with a redirect
+    or a password form holding a CSRF token, neither of which is ever stored."""
+    allow_public_cache(request)

@@ -5,6 +5,8 @@ from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, PageChooserPanel
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
+from cms.cache import public_content_actions_register
+
 from .models import Organisation, Session, Trainer, Venue
 from .views.admin import SessionCreateView, SessionEditView
 
@@ -135,3 +137,9 @@ class TrainingViewSetGroup(ModelViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_training_viewsets():
     return TrainingViewSetGroup()
+
+
+@hooks.register("register_actions")
+def register_public_content_actions(registry):
+    """Sessions (with their half-days, edited inline) and venues are printed on the public pages."""
+    public_content_actions_register(registry, Session, Venue)

@@ -3,9 +3,12 @@
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
+from cms.cache import public_cache
+
 from ..lheo import lheo_document
 
 
+@public_cache
 @require_safe
 def lheo_xml(request: HttpRequest) -> HttpResponse:
     """The LHEO 2.3 export of the training offer (`/catalogue/lheo.xml`), for the Carif-Oref."""
