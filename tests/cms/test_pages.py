@@ -118,3 +118,12 @@ def test_sitemap_lists_the_course_sheets(client, course):
 
     assert response.status_code == 200
     assert f"http://localhost{course.url}" in response.text
+
+
+def test_home_page_publishes_no_typed_result(client, home_page):
+    response = client.get("/")
+
+    results = response.text.split('id="results"')[1].split("</section>")[0]
+    assert "Nos résultats" in results
+    assert "Aucun résultat publié" in results
+    assert "%" not in results
