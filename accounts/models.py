@@ -101,3 +101,42 @@ class ProfessionalCategory(ReferenceItem):
     class Meta(ReferenceItem.Meta):
         verbose_name = _("socio-professional category")
         verbose_name_plural = _("socio-professional categories")
+
+
+class Profile(models.Model):
+    """What a professional tells about their work once, reused by every registration.
+
+    The yearly indicators count trainees by structure type, activity sector, socio-professional
+    category and département; each registration keeps a copy of these answers as they were.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile", verbose_name=_("person"))
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    job_title = models.CharField(_("job title"), max_length=150)
+    structure_name = models.CharField(_("structure"), max_length=200)
+    structure_type = models.ForeignKey(
+        StructureType, on_delete=models.PROTECT, related_name="profiles", verbose_name=_("structure type")
+    )
+    activity_sector = models.ForeignKey(
+        ActivitySector, on_delete=models.PROTECT, related_name="profiles", verbose_name=_("activity sector")
+    )
+    professional_category = models.ForeignKey(
+        ProfessionalCategory,
+        on_delete=models.PROTECT,
+        related_name="profiles",
+        verbose_name=_("socio-professional category"),
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="profiles",
+        verbose_name=_("département of work"),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("professional profile")
+        verbose_name_plural = _("professional profiles")
+
+    def __str__(self):
+        return f"{self.user} — {self.job_title}"

@@ -53,6 +53,24 @@ class OrganisationSettings(BaseGenericSetting):
     disability_referent_email = models.EmailField(_("disability referent e-mail"), blank=True)
     disability_referent_phone = models.CharField(_("disability referent phone"), max_length=20, blank=True)
     privacy_contact_email = models.EmailField(_("personal data contact e-mail"), blank=True)
+    internal_rules_page = models.ForeignKey(
+        "wagtailcore.Page",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("internal rules page"),
+        help_text=_("Sent as a PDF with every convocation."),
+    )
+    privacy_page = models.ForeignKey(
+        "wagtailcore.Page",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("personal data page"),
+        help_text=_("Linked from the registration form and the e-mails."),
+    )
 
     panels = [
         MultiFieldPanel(
@@ -80,6 +98,10 @@ class OrganisationSettings(BaseGenericSetting):
                 FieldPanel("privacy_contact_email"),
             ],
             heading=_("Referents"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("internal_rules_page"), FieldPanel("privacy_page")],
+            heading=_("Documents sent to trainees"),
         ),
     ]
 

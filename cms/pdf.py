@@ -9,6 +9,7 @@ from weasyprint.urls import URLFetcher
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -38,3 +39,13 @@ def render_pdf(*, template_name: str, context: dict) -> bytes:
             {"organisation": OrganisationSettings.load(), "generated_at": timezone.localtime(), **context},
         )
         return HTML(string=html, url_fetcher=DocumentURLFetcher(), base_url="/").write_pdf()
+
+
+def programme_pdf(*, course) -> bytes:
+    """The programme of a course as a PDF, rendered once per published revision of its sheet."""
+    key = f"programme-pdf:{course.pk}:{course.live_revision_id}:{course.last_published_at:%Y%m%d%H%M%S%f}"
+    pdf = cache.get(key)
+    if pdf is None:
+        pdf = render_pdf(template_name="pdf/programme.html", context={"page": course})
+        cache.set(key, pdf, timeout=24 * 3600)
+    return pdf

@@ -9,6 +9,7 @@ PostgreSQL, Redis and SMTP. `.env.example` in `deploy/` documents every variable
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -179,6 +180,20 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "expire-offers": {"task": "training.tasks.registration_offers_expire_task", "schedule": 15 * 60},
+    "send-reminders": {
+        "task": "training.tasks.registration_reminders_send_task",
+        "schedule": crontab(hour=8, minute=0),
+    },
+}
+
+# REGISTRATION RULES
+# ------------------------------------------------------------------------------
+# A confirmed person may cancel online until midnight this many days before the first day.
+REGISTRATION_CANCELLATION_DAYS = env.int("REGISTRATION_CANCELLATION_DAYS", default=3)
+# A seat freed is offered to the next person waiting for this many hours (never past the start).
+REGISTRATION_OFFER_HOURS = env.int("REGISTRATION_OFFER_HOURS", default=48)
 
 # WAGTAIL
 # ------------------------------------------------------------------------------

@@ -1,6 +1,11 @@
 import pytest
 
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.core.management import call_command
+from django.core.management.color import no_style
+from django.db import connection
 
 from wagtail.models import Page, Site
 
@@ -33,3 +38,30 @@ def home_page(db) -> HomePage:
 @pytest.fixture
 def catalogue(home_page) -> CatalogueIndexPage:
     return home_page.add_child(instance=CatalogueIndexPage(title="Nos formations", slug="formations"))
+
+
+@pytest.fixture(scope="session")
+def _migrated_state(django_db_setup, django_db_blocker) -> str:
+    """The database as migrations leave it (reference lists, Wagtail root, groups), taken once.
+
+    Browser tests are transactional: each ends by emptying the database. Django's
+    `serialized_rollback` would restore this state, but Playwright's sync API switches the
+    context the ORM keeps its connection in, so the snapshot Django took is not visible here.
+    """
+    with django_db_blocker.unblock():
+        if Page.get_first_root_node() is None:  # a reused database that a transactional test emptied
+            pytest.exit("The reused test database was left empty: run pytest once with --create-db.", returncode=2)
+        return connection.creation.serialize_db_to_string()
+
+
+@pytest.fixture
+def migrated_state_restored(transactional_db, _migrated_state):
+    """For transactional tests (browser, concurrency): start from the database as migrations leave it."""
+    # The previous flush re-ran post_migrate handlers; start from empty tables to restore exactly.
+    call_command("flush", verbosity=0, interactive=False, inhibit_post_migrate=True)
+    ContentType.objects.clear_cache()
+    connection.creation.deserialize_db_from_string(_migrated_state)
+    ContentType.objects.clear_cache()
+    with connection.cursor() as cursor:  # rows came back with their ids: move the sequences past them
+        for sql in connection.ops.sequence_reset_sql(no_style(), apps.get_models()):
+            cursor.execute(sql)

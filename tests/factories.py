@@ -6,10 +6,11 @@ from decimal import Decimal
 import factory
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from accounts.models import Department
+from accounts.models import ActivitySector, Department, ProfessionalCategory, Profile, StructureType
 from cms.models import CourseObjective, CoursePage
-from training.choices import Funding, Period, SessionStatus
+from training.choices import Funding, Period, RegistrationStatus, SessionStatus
 from training.models import Organisation, Registration, Session, Slot, Trainer, Venue
 
 
@@ -131,7 +132,32 @@ def slots_create(*, session: Session, first_day: datetime.date, days: int = 1) -
 
 
 class RegistrationFactory(factory.django.DjangoModelFactory):
+    """A registration row as it would stand in a given status (the services decide real transitions)."""
+
     class Meta:
         model = Registration
 
     user = factory.SubFactory(UserFactory)
+    offer_expires_at = factory.LazyAttribute(
+        lambda registration: (
+            timezone.now() + datetime.timedelta(hours=48) if registration.status == RegistrationStatus.OFFERED else None
+        )
+    )
+
+
+class ProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Profile
+
+    user = factory.SubFactory(UserFactory)
+    job_title = "Infirmière scolaire"
+    structure_name = "Collège Jean Moulin"
+    structure_type = factory.LazyFunction(lambda: StructureType.objects.order_by("position").first())
+    activity_sector = factory.LazyFunction(lambda: ActivitySector.objects.order_by("position").first())
+    professional_category = factory.LazyFunction(lambda: ProfessionalCategory.objects.order_by("position").first())
+    department = factory.LazyFunction(lambda: department("12"))
+
+
+def professional_create(**fields):
+    """A person with a complete professional profile, ready to register."""
+    return ProfileFactory(**fields).user

@@ -14,3 +14,5 @@ STORAGES = {
 }
 SECURE_SSL_REDIRECT = False
 WAGTAILADMIN_BASE_URL = "http://testserver"
+# Tasks run in the test process (CI sets a real broker for the services, not for the unit tests).
+CELERY_TASK_ALWAYS_EAGER = True

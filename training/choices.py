@@ -36,6 +36,29 @@ class RegistrationStatus(models.TextChoices):
     REFUSED = "refused", _("Refused")
 
 
+class RegistrationSource(models.TextChoices):
+    ONLINE = "online", _("Online, by the person")
+    COORDINATION = "coordination", _("Added by the coordination")
+
+
+class CancelledBy(models.TextChoices):
+    PERSON = "person", _("The person")
+    COORDINATION = "coordination", _("The coordination")
+    SYSTEM = "system", _("Automatically (offer expired)")
+
+
+class MessageKind(models.TextChoices):
+    RECEIVED = "received", _("Registration received")
+    CONFIRMED = "confirmed", _("Convocation")
+    WAITLISTED = "waitlisted", _("Waiting list")
+    OFFERED = "offered", _("Seat offered")
+    OFFER_EXPIRED = "offer_expired", _("Offer expired")
+    CANCELLED = "cancelled", _("Cancellation")
+    REFUSED = "refused", _("Refusal")
+    REMINDER_7 = "reminder_7", _("Reminder 7 days before")
+    REMINDER_1 = "reminder_1", _("Reminder the day before")
+
+
 # A seat is taken by a confirmed person and held for a person who has been offered one.
 SEAT_HOLDING_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.OFFERED)
 # Only one registration per person and session may be in one of these states.

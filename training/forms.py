@@ -64,3 +64,49 @@ class CatalogueFilterForm(forms.Form):
             funding=data.get("financement") or "",
             with_seats=bool(data.get("places")),
         )
+
+
+class RegistrationForm(forms.Form):
+    """What a professional tells when registering to a session (the rules are in the service)."""
+
+    expectations = forms.CharField(
+        label=_("What do you expect from this training?"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Optional. It helps the trainers adapt the course to the group."),
+    )
+    prerequisites_declared = forms.BooleanField(label=_("I meet the prerequisites of this course"), required=False)
+    accessibility_needs = forms.CharField(
+        label=_("Accessibility needs"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Optional. Disability, health condition, adaptations you need to follow the course. "
+            "Only the disability referent, the coordination and your trainers will read it."
+        ),
+    )
+    accessibility_consent = forms.BooleanField(
+        label=_("I agree that this information about my needs is recorded to adapt the course"), required=False
+    )
+    funding_note = forms.CharField(
+        label=_("Funding details"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For a paid session: who pays (your employer, an OPCO…) and their purchase order number."),
+    )
+
+    def __init__(self, *args, needs_prerequisites: bool, paid: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not needs_prerequisites:
+            del self.fields["prerequisites_declared"]
+        if not paid:
+            del self.fields["funding_note"]
+
+
+class CancellationForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (optional)"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -22,8 +22,11 @@ from cms.choices import Modality
 from .choices import (
     ACTIVE_STATUSES,
     SEAT_HOLDING_STATUSES,
+    CancelledBy,
     Funding,
+    MessageKind,
     Period,
+    RegistrationSource,
     RegistrationStatus,
     SessionStatus,
     TrainerKind,
@@ -299,8 +302,24 @@ class Slot(models.Model):
         return f"{self.date:%d/%m/%Y} {self.get_period_display().lower()} ({self.starts_at:%H:%M}–{self.ends_at:%H:%M})"
 
 
+class RegistrationQuerySet(models.QuerySet):
+    def with_first_day(self):
+        """Annotate `first_day`, the date of the session's first half-day."""
+        first = Slot.objects.filter(session=OuterRef("session_id")).order_by("date").values("date")[:1]
+        return self.annotate(first_day=Subquery(first))
+
+    def waiting_list(self):
+        """Waitlisted registrations in promotion order: position, then arrival."""
+        return self.filter(status=RegistrationStatus.WAITLISTED).order_by("waitlist_position", "created_at", "pk")
+
+
 class Registration(TimeStampedModel):
-    """A person's place (or wish of a place) in a session. Transitions belong to the registration services."""
+    """A person's place (or wish of a place) in a session.
+
+    Every transition belongs to `training.services.registrations`; the timestamps below record
+    when each happened (evidence for Qualiopi indicator 9). The profile answers are copied at
+    registration time so that yearly indicators count people as they were then.
+    """
 
     session = models.ForeignKey(
         Session, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("session")
@@ -312,6 +331,92 @@ class Registration(TimeStampedModel):
         _("status"), max_length=12, choices=RegistrationStatus.choices, default=RegistrationStatus.PENDING
     )
     status_changed_at = models.DateTimeField(_("status changed at"), auto_now_add=True)
+    source = models.CharField(
+        _("source"), max_length=12, choices=RegistrationSource.choices, default=RegistrationSource.ONLINE
+    )
+
+    # What the person told when registering.
+    expectations = models.TextField(_("expectations"), blank=True)
+    prerequisites_declared = models.BooleanField(_("prerequisites declared"), default=False)
+    prerequisites_checked = models.BooleanField(
+        _("prerequisite course attended"),
+        default=False,
+        help_text=_("The person attended the prerequisite course here, according to our records."),
+    )
+    accessibility_needs = models.TextField(
+        _("accessibility needs"),
+        blank=True,
+        help_text=_("Health data: visible only to the disability referent, the coordination and the trainers."),
+    )
+    accessibility_consent_at = models.DateTimeField(_("consent to process accessibility needs"), null=True, blank=True)
+    funding_note = models.TextField(_("funding details"), blank=True)
+
+    # The professional profile as it was at registration.
+    job_title = models.CharField(_("job title"), max_length=150, blank=True)
+    structure_name = models.CharField(_("structure"), max_length=200, blank=True)
+    structure_type = models.ForeignKey(
+        "accounts.StructureType",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registrations",
+        verbose_name=_("structure type"),
+    )
+    activity_sector = models.ForeignKey(
+        "accounts.ActivitySector",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registrations",
+        verbose_name=_("activity sector"),
+    )
+    professional_category = models.ForeignKey(
+        "accounts.ProfessionalCategory",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registrations",
+        verbose_name=_("socio-professional category"),
+    )
+    department = models.ForeignKey(
+        "accounts.Department",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registrations",
+        verbose_name=_("département of work"),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registrations",
+        verbose_name=_("employer structure"),
+        help_text=_("Set for participants an intra client structure sends."),
+    )
+
+    # Transitions.
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    waitlisted_at = models.DateTimeField(_("waitlisted at"), null=True, blank=True)
+    waitlist_position = models.PositiveIntegerField(_("position on the waiting list"), null=True, blank=True)
+    offered_at = models.DateTimeField(_("seat offered at"), null=True, blank=True)
+    offer_expires_at = models.DateTimeField(_("offer expires at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.CharField(_("cancelled by"), max_length=12, choices=CancelledBy.choices, blank=True)
+    cancellation_reason = models.TextField(_("cancellation reason"), blank=True)
+    refused_at = models.DateTimeField(_("refused at"), null=True, blank=True)
+    refusal_reason = models.TextField(_("refusal reason"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("last decided by"),
+    )
+
+    objects = RegistrationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("registration")
@@ -322,9 +427,51 @@ class Registration(TimeStampedModel):
                 fields=["session", "user"],
                 condition=Q(status__in=ACTIVE_STATUSES),
                 name="registration_one_active_per_person",
+                violation_error_message=_("This person is already registered to this session."),
+                violation_error_code="already_registered",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=RegistrationStatus.OFFERED) | Q(offer_expires_at__isnull=False),
+                name="registration_offer_has_expiry",
+            ),
+            models.CheckConstraint(
+                condition=Q(accessibility_needs="") | Q(accessibility_consent_at__isnull=False),
+                name="registration_needs_have_consent",
             ),
         ]
-        indexes = [models.Index(fields=["session", "status"], name="registration_status_idx")]
+        indexes = [
+            models.Index(fields=["session", "status"], name="registration_status_idx"),
+            models.Index(fields=["status", "offer_expires_at"], name="registration_offer_idx"),
+        ]
 
     def __str__(self):
         return f"{self.user} — {self.session.code}"
+
+
+class RegistrationMessage(models.Model):
+    """An e-mail sent about a registration: the proof that the person was informed (indicator 9).
+
+    One row per registration and kind; the row is written before the message leaves and marked
+    sent afterwards, so a retried task never sends the same message twice.
+    """
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="messages", verbose_name=_("registration")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=MessageKind.choices)
+    recipient = models.EmailField(_("recipient"))
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message sent")
+        verbose_name_plural = _("messages sent")
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["registration", "kind"], name="registration_message_once_per_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.recipient}"

@@ -11,8 +11,8 @@ from django.utils import timezone
 from accounts.models import Department
 from cms.models import Audience, CoursePage, Theme
 
-from .choices import Funding, SessionStatus
-from .models import Session, Slot
+from .choices import Funding, RegistrationStatus, SessionStatus
+from .models import Registration, RegistrationMessage, Session, Slot
 
 PUBLIC_STATUSES = (SessionStatus.OPEN, SessionStatus.CLOSED)
 
@@ -111,3 +111,42 @@ def sessions_by_course(
     for session in session_list_catalogue(filters=filters, today=today).filter(course_id__in=course_ids):
         grouped[session.course_id].append(session)
     return grouped
+
+
+def session_for_registration(*, session_id: int) -> Session:
+    """A session as the registration page shows it: course, place, schedule and seats."""
+    return (
+        Session.objects.with_schedule()
+        .with_seats()
+        .select_related("course", "venue", "department")
+        .prefetch_related(Prefetch("slots", queryset=Slot.objects.order_by("date", "starts_at")))
+        .get(pk=session_id)
+    )
+
+
+def registration_list_for_person(*, user) -> list[Registration]:
+    """A person's registrations, latest first, each with its session's schedule, the messages sent,
+    and `waitlist_rank` (1 = next in line) when waiting. A fixed number of queries."""
+    sessions = Session.objects.with_schedule().select_related("course", "venue", "department")
+    registrations = list(
+        Registration.objects.filter(user=user)
+        .prefetch_related(
+            Prefetch("session", queryset=sessions),
+            Prefetch("messages", queryset=RegistrationMessage.objects.filter(sent_at__isnull=False)),
+        )
+        .order_by("-created_at")
+    )
+    waiting_sessions = {r.session_id for r in registrations if r.status == RegistrationStatus.WAITLISTED}
+    ranks: dict[int, int] = {}
+    counters: dict[int, int] = {}
+    queue = (
+        Registration.objects.filter(session_id__in=waiting_sessions)
+        .waiting_list()
+        .order_by("session_id", "waitlist_position", "created_at", "pk")
+    )
+    for pk, session_id in queue.values_list("pk", "session_id"):
+        counters[session_id] = counters.get(session_id, 0) + 1
+        ranks[pk] = counters[session_id]
+    for registration in registrations:
+        registration.waitlist_rank = ranks.get(registration.pk)
+    return registrations

@@ -5,12 +5,6 @@ import os
 import pytest
 from playwright.sync_api import sync_playwright
 
-from django.apps import apps
-from django.contrib.contenttypes.models import ContentType
-from django.core.management import call_command
-from django.core.management.color import no_style
-from django.db import connection
-
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by the test
 # itself (building data) are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -24,28 +18,9 @@ VIEWPORTS = {
 }
 
 
-@pytest.fixture(scope="session")
-def _migrated_state(django_db_setup, django_db_blocker) -> str:
-    """The database as migrations leave it (reference lists, Wagtail root, groups), taken once.
-
-    Browser tests are transactional: each ends by emptying the database. Django's
-    `serialized_rollback` would restore this state, but Playwright's sync API switches the
-    context the ORM keeps its connection in, so the snapshot Django took is not visible here.
-    """
-    with django_db_blocker.unblock():
-        return connection.creation.serialize_db_to_string()
-
-
 @pytest.fixture(autouse=True)
-def _restore_migrated_state(transactional_db, _migrated_state):
-    # The previous flush re-ran post_migrate handlers; start from empty tables to restore exactly.
-    call_command("flush", verbosity=0, interactive=False, inhibit_post_migrate=True)
-    ContentType.objects.clear_cache()
-    connection.creation.deserialize_db_from_string(_migrated_state)
-    ContentType.objects.clear_cache()
-    with connection.cursor() as cursor:  # rows came back with their ids: move the sequences past them
-        for sql in connection.ops.sequence_reset_sql(no_style(), apps.get_models()):
-            cursor.execute(sql)
+def _restore(migrated_state_restored):
+    """Browser tests are transactional: each starts from the migrated database."""
 
 
 @pytest.fixture(scope="session")

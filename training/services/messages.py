@@ -1,0 +1,162 @@
+"""E-mails about a registration, each sent once and kept as evidence (Qualiopi indicator 9).
+
+`registration_message_enqueue` is called by the registration services inside their
+transaction: the Celery task leaves only once the change is committed. The task calls
+`registration_message_send`, which writes the `RegistrationMessage` row under a lock before
+sending and marks it sent afterwards, so a retried or duplicated task never sends twice.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from cms.models import OrganisationSettings
+from cms.pdf import programme_pdf, render_pdf
+
+from ..choices import MessageKind, RegistrationStatus
+from ..ics import session_calendar
+from ..models import Registration, RegistrationMessage
+
+# The status a registration must still have for its message to make sense when the task runs.
+_EXPECTED_STATUS = {
+    MessageKind.RECEIVED: RegistrationStatus.PENDING,
+    MessageKind.CONFIRMED: RegistrationStatus.CONFIRMED,
+    MessageKind.WAITLISTED: RegistrationStatus.WAITLISTED,
+    MessageKind.OFFERED: RegistrationStatus.OFFERED,
+    MessageKind.OFFER_EXPIRED: RegistrationStatus.CANCELLED,
+    MessageKind.CANCELLED: RegistrationStatus.CANCELLED,
+    MessageKind.REFUSED: RegistrationStatus.REFUSED,
+    MessageKind.REMINDER_7: RegistrationStatus.CONFIRMED,
+    MessageKind.REMINDER_1: RegistrationStatus.CONFIRMED,
+}
+
+
+def _subject(kind: str, course_title: str) -> str:
+    subjects = {
+        MessageKind.RECEIVED: _("Registration received: %(course)s"),
+        MessageKind.CONFIRMED: _("Convocation: %(course)s"),
+        MessageKind.WAITLISTED: _("Waiting list: %(course)s"),
+        MessageKind.OFFERED: _("A seat is free for you: %(course)s"),
+        MessageKind.OFFER_EXPIRED: _("Seat offer expired: %(course)s"),
+        MessageKind.CANCELLED: _("Registration cancelled: %(course)s"),
+        MessageKind.REFUSED: _("Registration not accepted: %(course)s"),
+        MessageKind.REMINDER_7: _("In one week: %(course)s"),
+        MessageKind.REMINDER_1: _("Tomorrow: %(course)s"),
+    }
+    return subjects[kind] % {"course": course_title}
+
+
+def registration_message_enqueue(*, registration_id: int, kind: str) -> None:
+    """Send the message once the current transaction commits (at once outside a transaction)."""
+    from ..tasks import registration_message_send_task
+
+    transaction.on_commit(lambda: registration_message_send_task.delay(registration_id, kind))
+
+
+def _absolute(path: str) -> str:
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+
+
+def _page_url(page) -> str:
+    return _absolute(page.url) if page is not None and page.live and page.url else ""
+
+
+def _attachments(registration: Registration, kind: str, organisation: OrganisationSettings) -> list[tuple]:
+    """The convocation carries the calendar, the programme and the internal rules."""
+    if kind != MessageKind.CONFIRMED:
+        return []
+    session = registration.session
+    files = [
+        (
+            f"convocation-{session.code}.ics",
+            session_calendar(session=session, registration=registration, organiser=organisation.name),
+            "text/calendar; charset=utf-8; method=PUBLISH",
+        ),
+        (
+            f"programme-{session.course.slug}.pdf",
+            programme_pdf(course=session.course),
+            "application/pdf",
+        ),
+    ]
+    rules = organisation.internal_rules_page
+    if rules is not None and rules.live:
+        files.append(
+            (
+                "reglement-interieur.pdf",
+                render_pdf(template_name="pdf/content_page.html", context={"page": rules.specific}),
+                "application/pdf",
+            )
+        )
+    return files
+
+
+def registration_message_build(*, registration: Registration, kind: str) -> EmailMultiAlternatives:
+    """The French e-mail (text and HTML) for this registration and kind."""
+    organisation = OrganisationSettings.load()
+    session = registration.session
+    with translation.override("fr"), timezone.override(settings.TIME_ZONE):
+        from ..services.registrations import registration_cancellation_deadline
+
+        context = {
+            "registration": registration,
+            "session": session,
+            "course": session.course,
+            "slots": list(session.slots.order_by("date", "starts_at")),
+            "venue": session.venue,
+            "organisation": organisation,
+            "kind": kind,
+            "person": registration.user,
+            "space_url": _absolute(reverse("training:space")),
+            "course_url": _absolute(session.course.url or ""),
+            "cancellation_deadline": registration_cancellation_deadline(session=session),
+            "rules_url": _page_url(organisation.internal_rules_page),
+            "privacy_url": _page_url(organisation.privacy_page),
+        }
+        subject = _subject(kind, session.course.title)
+        text = render_to_string(f"emails/registration/{kind}.txt", context)
+        html = render_to_string("emails/registration/message.html", {**context, "subject": subject, "body": text})
+        message = EmailMultiAlternatives(
+            subject=subject,
+            body=text,
+            to=[registration.user.email],
+            reply_to=[organisation.email] if organisation.email else None,
+        )
+        message.attach_alternative(html, "text/html")
+        for name, content, mimetype in _attachments(registration, kind, organisation):
+            message.attach(name, content, mimetype)
+    return message
+
+
+def registration_message_send(*, registration_id: int, kind: str) -> bool:
+    """Send this message of this registration unless it was already sent; True when sent now.
+
+    A message whose moment has passed (a convocation for a registration cancelled since) is
+    not sent. The row is locked while sending, so two workers never send the same message.
+    """
+    with transaction.atomic():
+        registration = (
+            Registration.objects.select_related("user", "session__course", "session__venue")
+            .select_for_update(of=("self",))
+            .get(pk=registration_id)
+        )
+        if registration.status != _EXPECTED_STATUS[kind]:
+            return False
+        message, _created = RegistrationMessage.objects.select_for_update().get_or_create(
+            registration=registration, kind=kind, defaults={"recipient": registration.user.email}
+        )
+        if message.sent_at is not None:
+            return False
+        email = registration_message_build(registration=registration, kind=kind)
+        email.send()
+        message.recipient = registration.user.email
+        message.subject = email.subject
+        message.attachments = [name for name, _content, _mimetype in email.attachments]
+        message.sent_at = timezone.now()
+        message.save()
+    return True

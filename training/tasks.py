@@ -1,0 +1,23 @@
+"""Celery tasks of the training domain: thin, primary keys in, idempotent."""
+
+from smtplib import SMTPException
+
+from celery import shared_task
+
+from .services.messages import registration_message_send
+from .services.registrations import registration_offers_expire, registration_reminders_send
+
+
+@shared_task(autoretry_for=(SMTPException, ConnectionError), retry_backoff=True, max_retries=6)
+def registration_message_send_task(registration_id: int, kind: str) -> bool:
+    return registration_message_send(registration_id=registration_id, kind=kind)
+
+
+@shared_task
+def registration_offers_expire_task() -> int:
+    return registration_offers_expire()
+
+
+@shared_task
+def registration_reminders_send_task() -> int:
+    return registration_reminders_send()
