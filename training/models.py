@@ -422,6 +422,7 @@ class Registration(TimeStampedModel):
         verbose_name = _("registration")
         verbose_name_plural = _("registrations")
         ordering = ["created_at"]
+        permissions = [("view_accessibility_needs", _("Can read accessibility needs (health data)"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["session", "user"],
