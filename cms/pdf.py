@@ -41,11 +41,11 @@ def render_pdf(*, template_name: str, context: dict) -> bytes:
         return HTML(string=html, url_fetcher=DocumentURLFetcher(), base_url="/").write_pdf()
 
 
-def programme_pdf(*, course) -> bytes:
-    """The programme of a course as a PDF, rendered once per published revision of its sheet."""
-    key = f"programme-pdf:{course.pk}:{course.live_revision_id}:{course.last_published_at:%Y%m%d%H%M%S%f}"
+def page_pdf(*, page, template_name: str) -> bytes:
+    """A published page (a programme, the internal rules…) as a PDF, rendered once per published revision."""
+    key = f"page-pdf:{template_name}:{page.pk}:{page.live_revision_id}:{page.last_published_at:%Y%m%d%H%M%S%f}"
     pdf = cache.get(key)
     if pdf is None:
-        pdf = render_pdf(template_name="pdf/programme.html", context={"page": course})
+        pdf = render_pdf(template_name=template_name, context={"page": page})
         cache.set(key, pdf, timeout=24 * 3600)
     return pdf

@@ -42,6 +42,7 @@ from cms.models import (
 
 from . import demo_content as content
 from .choices import Funding, Period, SessionStatus, TrainerKind
+from .demo_registrations import registrations_ensure
 from .models import Organisation, Session, Slot, Trainer, Venue
 from .services.sessions import session_record_course_revision
 
@@ -210,6 +211,7 @@ def demo_seed(*, today: date) -> SeedReport:
     sessions_ensure(
         plan=plan, courses=courses, venues=venues, trainers=trainers, organisations=organisations, report=report
     )
+    registrations_ensure(today=today, report=report)
     return report
 
 
@@ -349,6 +351,10 @@ def organisation_settings_ensure(*, report: SeedReport) -> OrganisationSettings:
     missing = [name for name, value in ORGANISATION_SETTINGS.items() if not getattr(settings, name)]
     for name in missing:
         setattr(settings, name, ORGANISATION_SETTINGS[name])
+    for name, slug in (("internal_rules_page", "reglement-interieur"), ("privacy_page", "donnees-personnelles")):
+        if getattr(settings, f"{name}_id") is None:
+            setattr(settings, name, ContentPage.objects.filter(slug=slug).first())
+            missing.append(name)
     if missing:
         settings.save(update_fields=missing)
     report.record("Paramètres de l'organisme", created=bool(missing))

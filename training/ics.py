@@ -23,7 +23,8 @@ def session_calendar(*, session: Session, registration: Registration | None = No
     calendar.add("calscale", "GREGORIAN")
     location = session.venue.full_address if session.venue else session.get_modality_display()
     stamp = timezone.now().astimezone(datetime.UTC)
-    for slot in session.slots.order_by("date", "starts_at"):
+    slots = list(session.slots.order_by("date", "starts_at"))
+    for slot in slots:
         event = Event()
         event.add("uid", f"session-{session.pk}-{slot.date:%Y%m%d}-{slot.period}@formations")
         event.add("dtstamp", stamp)
@@ -35,5 +36,8 @@ def session_calendar(*, session: Session, registration: Registration | None = No
         if registration is not None:
             event.add("status", "CONFIRMED")
         calendar.add_component(event)
-    calendar.add_missing_timezones()
+    if slots:  # the time zone's rules over the session's years only: a small file, quickly built
+        calendar.add_missing_timezones(
+            first_date=datetime.date(slots[0].date.year, 1, 1), last_date=datetime.date(slots[-1].date.year + 1, 1, 1)
+        )
     return calendar.to_ical()

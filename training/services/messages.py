@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cms.models import OrganisationSettings
-from cms.pdf import programme_pdf, render_pdf
+from cms.pdf import page_pdf
 
 from ..choices import MessageKind, RegistrationStatus
 from ..ics import session_calendar
@@ -80,7 +80,7 @@ def _attachments(registration: Registration, kind: str, organisation: Organisati
         ),
         (
             f"programme-{session.course.slug}.pdf",
-            programme_pdf(course=session.course),
+            page_pdf(page=session.course, template_name="pdf/programme.html"),
             "application/pdf",
         ),
     ]
@@ -89,7 +89,7 @@ def _attachments(registration: Registration, kind: str, organisation: Organisati
         files.append(
             (
                 "reglement-interieur.pdf",
-                render_pdf(template_name="pdf/content_page.html", context={"page": rules.specific}),
+                page_pdf(page=rules.specific, template_name="pdf/content_page.html"),
                 "application/pdf",
             )
         )

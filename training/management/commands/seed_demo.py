@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from training.demo import DEMO_PASSWORD, SeedReport, demo_seed
@@ -8,12 +9,14 @@ from training.demo import DEMO_PASSWORD, SeedReport, demo_seed
 class Command(BaseCommand):
     help = (
         "Create the demo data (site pages, catalogue, a year of sessions over the 13 départements, demo "
-        "accounts). Idempotent: only what is missing is created, nothing existing is changed."
+        "accounts, registrations and waiting lists). Idempotent: only what is missing is created, nothing existing is changed."
     )
 
     def handle(self, *args, **options):
-        with transaction.atomic():
-            report = demo_seed(today=timezone.localdate())
+        # The demo trainees' e-mails are recorded as sent but go nowhere (not even to the console).
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            with transaction.atomic():
+                report = demo_seed(today=timezone.localdate())
         self._write_summary(report)
 
     def _write_summary(self, report: SeedReport) -> None:
