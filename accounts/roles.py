@@ -26,11 +26,21 @@ _COLLECTION_PERMISSIONS = {
 }
 
 
+# Registrations change status through the services only: nobody adds or deletes one by hand.
+# Accessibility needs are health data, read by the coordination (and the trainers, in their space).
+_COORDINATION_EXTRA = {
+    ("training", "view_registration"),
+    ("training", "change_registration"),
+    ("training", "view_registrationmessage"),
+    ("training", "view_accessibility_needs"),
+}
+
+
 def _coordination_permissions() -> set[tuple[str, str]]:
     wanted = {("wagtailadmin", "access_admin"), ("accounts", "view_department"), ("accounts", "view_user")}
     for app_label, models in _MANAGED_MODELS.items():
         wanted |= {(app_label, f"{action}_{model}") for model in models for action in _ACTIONS}
-    return wanted
+    return wanted | _COORDINATION_EXTRA
 
 
 ROLE_PERMISSIONS: dict[str, set[tuple[str, str]]] = {

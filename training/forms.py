@@ -9,6 +9,13 @@ from cms.choices import CourseLevel, Modality
 from cms.models import Audience, Theme
 
 from .choices import Funding
+from .models import Registration, Session
+from .resources import (
+    ParticipantList,
+    participant_list_from_file,
+    participant_list_from_rows,
+    participant_list_from_text,
+)
 from .selectors import CatalogueFilters
 
 
@@ -110,3 +117,81 @@ class CancellationForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason (optional)"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+# Back office: a session's registrations
+# ------------------------------------------------------------------------------
+
+
+class RegistrationBulkForm(forms.Form):
+    """Approve, refuse or cancel the selected registrations of a session (each through its service)."""
+
+    APPROVE, REFUSE, CANCEL = "approve", "refuse", "cancel"
+
+    action = forms.ChoiceField(
+        choices=[(APPROVE, _("Approve")), (REFUSE, _("Refuse")), (CANCEL, _("Cancel"))], widget=forms.HiddenInput
+    )
+    registrations = forms.ModelMultipleChoiceField(
+        queryset=Registration.objects.none(),
+        error_messages={"required": _("Please select at least one registration.")},
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required to refuse or cancel; it is sent to each person concerned."),
+    )
+
+    def __init__(self, *args, session: Session, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["registrations"].queryset = (
+            Registration.objects.filter(session=session).select_related("user").order_by("created_at", "pk")
+        )
+
+
+class WaitlistMoveForm(forms.Form):
+    registration = forms.ModelChoiceField(queryset=Registration.objects.none())
+    position = forms.IntegerField(label=_("Position"), min_value=1)
+
+    def __init__(self, *args, session: Session, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["registration"].queryset = Registration.objects.filter(session=session).select_related("user")
+
+
+class ParticipantListForm(forms.Form):
+    """The people a client structure sends: typed lines, or a spreadsheet (one of the two)."""
+
+    participants = forms.CharField(
+        label=_("Participants, one per line"),
+        required=False,
+        max_length=50_000,
+        widget=forms.Textarea(attrs={"rows": 6, "placeholder": "Camille;Martin;camille.martin@exemple.fr;Infirmière"}),
+        help_text=_("First name;Last name;e-mail;job title — for example copied from the structure's e-mail."),
+    )
+    file = forms.FileField(
+        label=_("Or a spreadsheet"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+        help_text=_("An .xlsx or .csv file whose first row holds the columns prénom, nom, email, fonction."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("participants", "").strip()) == bool(data.get("file")):
+            raise forms.ValidationError(_("Please type the participants or send a spreadsheet (one of the two)."))
+        return data
+
+    def participant_list(self) -> ParticipantList:
+        if self.cleaned_data.get("file"):
+            return participant_list_from_file(self.cleaned_data["file"])
+        return participant_list_from_text(self.cleaned_data["participants"])
+
+
+class ParticipantConfirmForm(forms.Form):
+    """The rows of a checked preview, posted back to be registered."""
+
+    rows = forms.CharField(widget=forms.HiddenInput)
+
+    def participant_list(self) -> ParticipantList:
+        return participant_list_from_rows(self.cleaned_data["rows"])

@@ -169,6 +169,18 @@ class SessionQuerySet(models.QuerySet):
             seats_left=Greatest(F("capacity") - F("seats_taken"), Value(0))
         )
 
+    def with_registration_counts(self):
+        """Annotate `confirmed_count` and `waitlist_count` (one subquery each)."""
+
+        def count(status):
+            registrations = Registration.objects.filter(session=OuterRef("pk"), status=status)
+            return Coalesce(Subquery(registrations.values("session").annotate(n=Count("pk")).values("n")), Value(0))
+
+        return self.annotate(
+            confirmed_count=count(RegistrationStatus.CONFIRMED),
+            waitlist_count=count(RegistrationStatus.WAITLISTED),
+        )
+
 
 class Session(TimeStampedModel, ClusterableModel):
     """One delivery of a course: where, when (its slots), for how many, funded by whom."""
@@ -307,6 +319,16 @@ class RegistrationQuerySet(models.QuerySet):
         """Annotate `first_day`, the date of the session's first half-day."""
         first = Slot.objects.filter(session=OuterRef("session_id")).order_by("date").values("date")[:1]
         return self.annotate(first_day=Subquery(first))
+
+    def with_session_confirmed(self):
+        """Annotate `session_confirmed`, how many people are confirmed on the registration's session."""
+        confirmed = (
+            Registration.objects.filter(session=OuterRef("session_id"), status=RegistrationStatus.CONFIRMED)
+            .values("session")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(session_confirmed=Coalesce(Subquery(confirmed), Value(0)))
 
     def waiting_list(self):
         """Waitlisted registrations in promotion order: position, then arrival."""

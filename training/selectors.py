@@ -150,3 +150,84 @@ def registration_list_for_person(*, user) -> list[Registration]:
     for registration in registrations:
         registration.waitlist_rank = ranks.get(registration.pk)
     return registrations
+
+
+# Back office
+# ------------------------------------------------------------------------------
+
+# The order in which the coordinator meets the registrations of a session: what awaits a
+# decision first, then the waiting list (in promotion order), then the people holding a seat.
+BOARD_STATUS_ORDER = (
+    RegistrationStatus.PENDING,
+    RegistrationStatus.WAITLISTED,
+    RegistrationStatus.OFFERED,
+    RegistrationStatus.CONFIRMED,
+    RegistrationStatus.CANCELLED,
+    RegistrationStatus.REFUSED,
+)
+
+
+@dataclass(frozen=True)
+class RegistrationGroup:
+    status: str
+    label: str
+    registrations: list[Registration]
+
+
+@dataclass(frozen=True)
+class SessionRegistrationBoard:
+    """A session's registrations as the coordinator manages them, with its fill figures."""
+
+    session: Session
+    groups: list[RegistrationGroup]
+    confirmed: int
+    offered: int
+    pending: int
+    waitlisted: int
+
+    @property
+    def count(self) -> int:
+        return sum(len(group.registrations) for group in self.groups)
+
+    @property
+    def seats_held(self) -> int:
+        return self.confirmed + self.offered
+
+    @property
+    def fill_rate(self) -> float | None:
+        """Confirmed people over seats (a fraction, unrounded); None for a session without seats."""
+        return self.confirmed / self.session.capacity if self.session.capacity else None
+
+    def group(self, status: str) -> RegistrationGroup:
+        return next(group for group in self.groups if group.status == status)
+
+
+def session_registration_board(*, session_id: int) -> SessionRegistrationBoard:
+    """Every registration of a session grouped by status, the waiting list in promotion order
+    (each waiting registration carries `waitlist_rank`, 1 = next). Two queries, whatever the size."""
+    session = (
+        Session.objects.select_related("course", "department", "client_organisation").with_seats().get(pk=session_id)
+    )
+    registrations = list(
+        Registration.objects.filter(session=session).select_related("user", "organisation").order_by("created_at", "pk")
+    )
+    by_status: dict[str, list[Registration]] = {status: [] for status in BOARD_STATUS_ORDER}
+    for registration in registrations:
+        registration.session = session
+        by_status[registration.status].append(registration)
+    waiting = by_status[RegistrationStatus.WAITLISTED]
+    waiting.sort(key=lambda registration: registration.waitlist_position or 0)  # stable: then arrival
+    for rank, registration in enumerate(waiting, start=1):
+        registration.waitlist_rank = rank
+    groups = [
+        RegistrationGroup(status=status, label=RegistrationStatus(status).label, registrations=by_status[status])
+        for status in BOARD_STATUS_ORDER
+    ]
+    return SessionRegistrationBoard(
+        session=session,
+        groups=groups,
+        confirmed=len(by_status[RegistrationStatus.CONFIRMED]),
+        offered=len(by_status[RegistrationStatus.OFFERED]),
+        pending=len(by_status[RegistrationStatus.PENDING]),
+        waitlisted=len(by_status[RegistrationStatus.WAITLISTED]),
+    )

@@ -1,22 +1,45 @@
+import django_filters
+
 from django import forms
+from django.contrib.auth import get_permission_codename
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, PageChooserPanel
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
+from accounts.models import Department
 from cms.cache import public_content_actions_register
 
-from .models import Organisation, Session, Trainer, Venue
-from .views.admin import SessionCreateView, SessionEditView
+from .choices import Funding, RegistrationStatus, SessionStatus
+from .models import Organisation, Registration, Session, Trainer, Venue
+from .views.admin import (
+    ParticipantsConfirmView,
+    ParticipantsPreviewView,
+    RegistrationIndexView,
+    RegistrationInspectView,
+    SessionCreateView,
+    SessionEditView,
+    SessionIndexView,
+    SessionInspectView,
+    SessionRegistrationsActionView,
+    SessionRegistrationsExportView,
+    SessionRegistrationsView,
+    WaitlistMoveView,
+)
 
 
 class SessionViewSet(ModelViewSet):
     model = Session
     icon = "date"
     menu_label = _("Sessions")
+    index_view_class = SessionIndexView
     add_view_class = SessionCreateView
     edit_view_class = SessionEditView
+    inspect_view_class = SessionInspectView
+    # The index view adds the fill rate and the waiting list (annotated, see `SessionIndexView`).
     list_display = ["code", "course", "department", "funding", "status", "capacity"]
     list_filter = ["status", "funding", "department", "modality"]
     search_fields = ["code", "course__title"]
@@ -56,9 +79,6 @@ class SessionViewSet(ModelViewSet):
         ),
         FieldPanel("notes"),
     ]
-
-    def get_queryset(self, request):
-        return Session.objects.select_related("course", "department")
 
 
 class VenueViewSet(ModelViewSet):
@@ -122,12 +142,124 @@ class OrganisationViewSet(ModelViewSet):
     ]
 
 
+class RegistrationFilterSet(WagtailFilterSet):
+    session_status = django_filters.ChoiceFilter(
+        field_name="session__status", choices=SessionStatus.choices, label=_("Session status")
+    )
+    status = django_filters.ChoiceFilter(choices=RegistrationStatus.choices, label=_("Status"))
+    funding = django_filters.ChoiceFilter(field_name="session__funding", choices=Funding.choices, label=_("Funding"))
+    department = django_filters.ModelChoiceFilter(
+        field_name="session__department", queryset=Department.objects.all(), label=_("Session département")
+    )
+
+    class Meta:
+        model = Registration
+        fields = []
+
+
+class RegistrationViewSet(ModelViewSet):
+    """Registrations are created by the public flow or a group added by the coordination, and
+    change status through the services only: no creation, copy or deletion here, and the
+    statuses and their dates are read-only. Each session has its own page of registrations
+    with the coordinator's actions."""
+
+    model = Registration
+    icon = "group"
+    menu_label = _("Registrations")
+    index_view_class = RegistrationIndexView
+    inspect_view_class = RegistrationInspectView
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    list_display = ["user", "session", "status", "source", "created_at"]
+    filterset_class = RegistrationFilterSet
+    search_fields = ["user__first_name", "user__last_name", "user__email", "session__code"]
+    ordering = ["-created_at"]
+    inspect_view_fields = [
+        "user",
+        "session",
+        "status",
+        "source",
+        "created_at",
+        "status_changed_at",
+        "confirmed_at",
+        "waitlisted_at",
+        "waitlist_position",
+        "offered_at",
+        "offer_expires_at",
+        "cancelled_at",
+        "cancelled_by",
+        "cancellation_reason",
+        "refused_at",
+        "refusal_reason",
+        "decided_by",
+        "expectations",
+        "prerequisites_declared",
+        "prerequisites_checked",
+        "funding_note",
+        "job_title",
+        "structure_name",
+        "structure_type",
+        "activity_sector",
+        "professional_category",
+        "department",
+        "organisation",
+    ]
+    panels = [
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("user", read_only=True), FieldPanel("session", read_only=True)]),
+                FieldRowPanel([FieldPanel("status", read_only=True), FieldPanel("status_changed_at", read_only=True)]),
+                FieldPanel("expectations", read_only=True),
+            ],
+            heading=_("Registration (its status changes on the session's registrations page)"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("funding_note"),
+                FieldRowPanel([FieldPanel("job_title"), FieldPanel("structure_name")]),
+                FieldRowPanel([FieldPanel("structure_type"), FieldPanel("organisation")]),
+                FieldRowPanel([FieldPanel("activity_sector"), FieldPanel("professional_category")]),
+                FieldPanel("department"),
+            ],
+            heading=_("Profile and funding at registration"),
+        ),
+    ]
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(add_url_name=None, delete_url_name=None, **kwargs)
+
+    def get_urlpatterns(self):
+        disabled = {"add", "delete"}
+        return [pattern for pattern in super().get_urlpatterns() if pattern.name not in disabled] + [
+            path("session/<int:session_id>/", SessionRegistrationsView.as_view(), name="session"),
+            path("session/<int:session_id>/actions/", SessionRegistrationsActionView.as_view(), name="session_actions"),
+            path("session/<int:session_id>/waitlist/", WaitlistMoveView.as_view(), name="session_waitlist_move"),
+            path(
+                "session/<int:session_id>/participants/",
+                ParticipantsPreviewView.as_view(),
+                name="session_participants_preview",
+            ),
+            path(
+                "session/<int:session_id>/participants/confirm/",
+                ParticipantsConfirmView.as_view(),
+                name="session_participants_confirm",
+            ),
+            path("session/<int:session_id>/export/", SessionRegistrationsExportView.as_view(), name="session_export"),
+        ]
+
+    def get_permissions_to_register(self):
+        """Adding or deleting a registration is not a right anyone is given in the back office."""
+        codenames = [get_permission_codename(action, self.model_opts) for action in ("add", "delete")]
+        return super().get_permissions_to_register().exclude(codename__in=codenames)
+
+
 class TrainingViewSetGroup(ModelViewSetGroup):
     menu_label = _("Training")
     menu_icon = "calendar-alt"
     menu_order = 200
     items = (
         SessionViewSet("sessions"),
+        RegistrationViewSet("registrations"),
         VenueViewSet("venues"),
         TrainerViewSet("trainers"),
         OrganisationViewSet("structures"),

@@ -2,6 +2,7 @@ import json
 
 from django import template
 from django.core.paginator import Paginator
+from django.utils import formats
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -45,6 +46,13 @@ def catalogue_search(context):
         "querystring": query.urlencode(),
         "is_filtered": any(value for key, value in query.items()),
     }
+
+
+@register.filter
+def percent(fraction) -> str:
+    """A fraction (0–1) as a French percentage: 0.904 → "90,4 %" (no decimal when whole)."""
+    value = round(float(fraction) * 100, 1)
+    return f"{formats.number_format(value, decimal_pos=0 if value.is_integer() else 1)}\u00a0%"
 
 
 _COURSE_MODES = {"on_site": "onsite", "remote": "online", "blended": "blended"}

@@ -1,0 +1,345 @@
+"""Tabular imports and exports of the training domain, all defined with django-import-export.
+
+- `ParticipantResource` reads the people a structure sends to its intra session, one per row with
+  the columns prénom, nom, email, fonction: an uploaded spreadsheet (xlsx, csv) or lines typed as
+  "Prénom;Nom;email;fonction". It runs as a dry run and never writes: the coordinator sees each
+  row with its errors, then confirms, and `registration_group_add` registers everyone or nobody.
+- `SessionRegistrationResource` writes a session's registrations to a spreadsheet.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import tablib
+from import_export import resources
+from import_export.fields import Field
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.instance_loaders import BaseInstanceLoader
+from import_export.results import RowResult
+from import_export.widgets import CharWidget, DateTimeWidget
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db.models import Case, IntegerField, Value, When
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .choices import RegistrationStatus
+from .models import Registration, Session
+from .services.registrations import Participant
+
+# Participants
+# ------------------------------------------------------------------------------
+
+# The columns of a participant list, as the coordinator's spreadsheets name them.
+PARTICIPANT_COLUMNS = ("prénom", "nom", "email", "fonction")
+_REQUIRED_COLUMNS = ("prénom", "nom", "email")
+# Other headings found in the structures' files, compared without accents or case.
+_COLUMN_ALIASES = {
+    "prenom": "prénom",
+    "first name": "prénom",
+    "nom de famille": "nom",
+    "last name": "nom",
+    "e-mail": "email",
+    "mail": "email",
+    "courriel": "email",
+    "adresse e-mail": "email",
+    "adresse mail": "email",
+    "poste": "fonction",
+    "metier": "fonction",
+    "job title": "fonction",
+}
+_MAX_LENGTH = {"first_name": 150, "last_name": 150, "email": 254, "job_title": 150}
+MAX_PARTICIPANT_FILE_SIZE = 2 * 1024 * 1024
+
+
+class ParticipantFileError(ValueError):
+    """The participant list cannot be read at all (not a row-level problem); French message."""
+
+
+def _plain(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).strip().lower()
+
+
+def _column_name(header) -> str:
+    plain = _plain(str(header or ""))
+    for column in PARTICIPANT_COLUMNS:
+        if plain == _plain(column):
+            return column
+    return _COLUMN_ALIASES.get(plain, plain)
+
+
+def _cell(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+class _ParticipantRow:
+    """What one row gives, filled in by the resource's fields."""
+
+    def __init__(self):
+        self.first_name = self.last_name = self.email = self.job_title = ""
+
+
+@dataclass(frozen=True)
+class ParticipantLine:
+    """One row of the list as the preview shows it: its values and what is wrong with it."""
+
+    number: int
+    first_name: str
+    last_name: str
+    email: str
+    job_title: str
+    errors: tuple[str, ...] = ()
+
+    @property
+    def values(self) -> list[str]:
+        return [self.first_name, self.last_name, self.email, self.job_title]
+
+    def participant(self) -> Participant:
+        return Participant(
+            first_name=self.first_name, last_name=self.last_name, email=self.email, job_title=self.job_title
+        )
+
+
+@dataclass(frozen=True)
+class ParticipantList:
+    lines: list[ParticipantLine]
+    errors: list[str]
+
+    @property
+    def is_valid(self) -> bool:
+        return bool(self.lines) and not self.errors and not any(line.errors for line in self.lines)
+
+    @property
+    def participants(self) -> list[Participant]:
+        return [line.participant() for line in self.lines]
+
+    def rows_json(self) -> str:
+        """The rows, to be posted back unchanged with the confirmation (and checked again)."""
+        return json.dumps([line.values for line in self.lines], ensure_ascii=False)
+
+
+class ParticipantResource(resources.Resource):
+    first_name = Field(attribute="first_name", column_name="prénom", widget=CharWidget())
+    last_name = Field(attribute="last_name", column_name="nom", widget=CharWidget())
+    email = Field(attribute="email", column_name="email", widget=CharWidget())
+    job_title = Field(attribute="job_title", column_name="fonction", widget=CharWidget())
+
+    class Meta:
+        instance_loader_class = BaseInstanceLoader  # rows are never matched to stored objects
+        import_id_fields = []
+        force_init_instance = True
+        skip_diff = True
+        report_skipped = True  # blank rows keep their place: the line numbers stay those of the file
+        store_instance = True
+        store_row_values = True
+
+    def init_instance(self, row=None):
+        return _ParticipantRow()
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        """Rows are only checked here; once confirmed, `registration_group_add` registers them."""
+
+    def before_import(self, dataset, **kwargs):
+        dataset.headers = [_column_name(header) for header in dataset.headers or []]
+        missing = [column for column in _REQUIRED_COLUMNS if column not in dataset.headers]
+        if missing:
+            raise ParticipantFileError(
+                _("Columns missing: %(missing)s. The expected columns are: %(columns)s.")
+                % {"missing": ", ".join(missing), "columns": ", ".join(PARTICIPANT_COLUMNS)}
+            )
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        return not any(_cell(value) for value in row.values())
+
+    def import_instance(self, instance, row, **kwargs):
+        super().import_instance(instance, row, **kwargs)
+        for attribute in _MAX_LENGTH:
+            setattr(instance, attribute, getattr(instance, attribute).strip())
+        if self.skip_row(instance, None, row):
+            return
+        errors = {}
+        if not instance.first_name:
+            errors["first_name"] = _("The first name is missing.")
+        if not instance.last_name:
+            errors["last_name"] = _("The last name is missing.")
+        if not instance.email:
+            errors["email"] = _("The e-mail address is missing.")
+        else:
+            try:
+                validate_email(instance.email)
+            except ValidationError:
+                errors["email"] = _("“%(email)s” is not a valid e-mail address.") % {"email": instance.email}
+        for attribute, limit in _MAX_LENGTH.items():
+            if attribute not in errors and len(getattr(instance, attribute)) > limit:
+                errors[attribute] = _("“%(value)s” is longer than %(limit)s characters.") % {
+                    "value": getattr(instance, attribute)[:40],
+                    "limit": limit,
+                }
+        if errors:
+            raise ValidationError(errors)
+
+    def participant_list(self, dataset: tablib.Dataset, *, first_line: int) -> ParticipantList:
+        """Check every row (a dry run: nothing is written). `first_line` numbers the first row."""
+        result = self.import_data(dataset, dry_run=True, raise_errors=False)
+        if result.base_errors:
+            return ParticipantList(lines=[], errors=[_file_error_message(error.error) for error in result.base_errors])
+        lines = []
+        for number, row_result in enumerate(result.rows, start=first_line):
+            if row_result.import_type == RowResult.IMPORT_TYPE_SKIP:
+                continue
+            values = {column: _cell(row_result.row_values.get(column)) for column in PARTICIPANT_COLUMNS}
+            errors: tuple[str, ...] = ()
+            if row_result.validation_error is not None:
+                errors = tuple(
+                    message for messages in row_result.validation_error.message_dict.values() for message in messages
+                )
+            elif row_result.errors:
+                errors = (_("This row could not be read."),)
+            lines.append(
+                ParticipantLine(
+                    number=number,
+                    first_name=values["prénom"],
+                    last_name=values["nom"],
+                    email=values["email"],
+                    job_title=values["fonction"],
+                    errors=errors,
+                )
+            )
+        if not lines:
+            return ParticipantList(lines=[], errors=[_("The list contains no participant.")])
+        return ParticipantList(lines=lines, errors=[])
+
+
+def _file_error_message(error: Exception) -> str:
+    if isinstance(error, ParticipantFileError):
+        return str(error)
+    return _("The file could not be read.")
+
+
+def participant_list_from_text(text: str) -> ParticipantList:
+    """Lines typed as "Prénom;Nom;email;fonction" (or pasted from a spreadsheet, tab-separated)."""
+    dataset = tablib.Dataset(headers=list(PARTICIPANT_COLUMNS))
+    for line in text.splitlines():
+        separator = ";" if ";" in line or "\t" not in line else "\t"
+        parts = [part.strip() for part in line.split(separator)]
+        parts += [""] * (len(PARTICIPANT_COLUMNS) - len(parts))
+        dataset.append([*parts[:3], separator.join(parts[3:]).strip()])
+    return ParticipantResource().participant_list(dataset, first_line=1)
+
+
+def participant_list_from_rows(rows_json: str) -> ParticipantList:
+    """The rows a preview posted back with its confirmation, checked again."""
+    try:
+        rows = json.loads(rows_json)
+        if not isinstance(rows, list) or not all(
+            isinstance(row, list) and len(row) == len(PARTICIPANT_COLUMNS) for row in rows
+        ):
+            raise ValueError
+    except ValueError:
+        return ParticipantList(lines=[], errors=[_("The list of participants was lost: please send it again.")])
+    dataset = tablib.Dataset(*[[_cell(value) for value in row] for row in rows], headers=list(PARTICIPANT_COLUMNS))
+    return ParticipantResource().participant_list(dataset, first_line=1)
+
+
+def participant_list_from_file(uploaded) -> ParticipantList:
+    """An uploaded xlsx or csv file (headings on the first row; csv separated by ";" or ",")."""
+    name = uploaded.name.lower()
+    if uploaded.size > MAX_PARTICIPANT_FILE_SIZE:
+        return ParticipantList(lines=[], errors=[_("The file is too large (2 MB at most).")])
+    content = uploaded.read()
+    try:
+        if name.endswith(".xlsx"):
+            dataset = XLSX().create_dataset(content)
+        elif name.endswith(".csv"):
+            dataset = _csv_dataset(content)
+        else:
+            return ParticipantList(lines=[], errors=[_("Please send an .xlsx or .csv file.")])
+    # Whatever the reader fails on (not a zip, not a workbook, broken csv), the answer is the same.
+    except Exception:  # noqa: BLE001
+        return ParticipantList(lines=[], errors=[_("The file could not be read.")])
+    return ParticipantResource().participant_list(dataset, first_line=2)
+
+
+def _csv_dataset(content: bytes) -> tablib.Dataset:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = content.decode("cp1252")  # a csv saved by Excel in French
+    header = text.split("\n", 1)[0]
+    delimiter = ";" if header.count(";") >= header.count(",") else ","
+    return CSV().create_dataset(text, delimiter=delimiter)
+
+
+# Export of a session's registrations
+# ------------------------------------------------------------------------------
+
+
+class SessionRegistrationResource(resources.Resource):
+    last_name = Field(attribute="user__last_name", column_name=gettext_lazy("Last name"))
+    first_name = Field(attribute="user__first_name", column_name=gettext_lazy("First name"))
+    email = Field(attribute="user__email", column_name=gettext_lazy("E-mail address"))
+    status = Field(column_name=gettext_lazy("Status"))
+    waitlist_position = Field(attribute="waitlist_position", column_name=gettext_lazy("Position on the waiting list"))
+    structure = Field(attribute="structure_name", column_name=gettext_lazy("Structure"))
+    job_title = Field(attribute="job_title", column_name=gettext_lazy("Job title"))
+    source = Field(column_name=gettext_lazy("Source"))
+    registered_at = Field(attribute="created_at", column_name=gettext_lazy("Registered on"), widget=DateTimeWidget())
+    confirmed_at = Field(attribute="confirmed_at", column_name=gettext_lazy("Confirmed on"), widget=DateTimeWidget())
+    waitlisted_at = Field(attribute="waitlisted_at", column_name=gettext_lazy("Waitlisted on"), widget=DateTimeWidget())
+    cancelled_at = Field(attribute="cancelled_at", column_name=gettext_lazy("Cancelled on"), widget=DateTimeWidget())
+    refused_at = Field(attribute="refused_at", column_name=gettext_lazy("Refused on"), widget=DateTimeWidget())
+
+    class Meta:
+        export_order = (
+            "last_name",
+            "first_name",
+            "email",
+            "status",
+            "waitlist_position",
+            "structure",
+            "job_title",
+            "source",
+            "registered_at",
+            "confirmed_at",
+            "waitlisted_at",
+            "cancelled_at",
+            "refused_at",
+        )
+
+    def dehydrate_status(self, registration: Registration) -> str:
+        return registration.get_status_display()
+
+    def dehydrate_source(self, registration: Registration) -> str:
+        return registration.get_source_display()
+
+
+_EXPORT_STATUS_ORDER = (
+    RegistrationStatus.CONFIRMED,
+    RegistrationStatus.OFFERED,
+    RegistrationStatus.PENDING,
+    RegistrationStatus.WAITLISTED,
+    RegistrationStatus.CANCELLED,
+    RegistrationStatus.REFUSED,
+)
+
+
+def session_registrations_xlsx(*, session: Session) -> bytes:
+    """The session's registrations as an xlsx workbook: dates as real dates (Paris time)."""
+    status_rank = Case(
+        *(When(status=status, then=Value(rank)) for rank, status in enumerate(_EXPORT_STATUS_ORDER)),
+        output_field=IntegerField(),
+    )
+    registrations = (
+        Registration.objects.filter(session=session)
+        .select_related("user")
+        .order_by(status_rank, "waitlist_position", "user__last_name", "user__first_name", "pk")
+    )
+    dataset = SessionRegistrationResource().export(registrations, force_native_type=True)
+    dataset.title = re.sub(r"[\[\]:*?/\\]", "-", session.code)[:31]  # characters a sheet name cannot hold
+    return XLSX().export_data(dataset)
