@@ -35,6 +35,7 @@ def main() -> None:
         "server": SERVER_DESCRIPTION,
         "database": site.database,
         "cache": site.cache,
+        "tasks": site.tasks,
         "cpus": os.cpu_count(),
         "load_average_before_scenarios": round(load_average, 2),
     }

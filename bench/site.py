@@ -43,6 +43,10 @@ class BenchSite:
     database: str
     cache: str
 
+    @property
+    def tasks(self) -> str:
+        return "celery worker" if self.env["CELERY_BROKER_URL"] else "eager (in the web process)"
+
     def manage(self, *args: str) -> str:
         """Run a management command against the bench database; returns its output."""
         result = subprocess.run(
@@ -71,8 +75,9 @@ def bench_site(log: Callable[[str], None]):
             "DATABASE_URL": database_url,
             "MEDIA_ROOT": str(Path(tmp) / "media"),
             "STATIC_ROOT": str(Path(tmp) / "static"),
-            # Tasks run in the web process, as in the embedded mode; nothing reaches a real broker.
-            "CELERY_BROKER_URL": "",
+            # With a broker in the environment (as in CI and production) a Celery worker runs the
+            # tasks; without one they run in the web process, as in the embedded mode.
+            "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", ""),
             "LOG_LEVEL": "WARNING",
         }
         port = _free_port()
@@ -88,7 +93,7 @@ def bench_site(log: Callable[[str], None]):
         site.manage("seed_demo")
         site.manage("collectstatic", "--noinput")
         log(f"Starting {SERVER_DESCRIPTION} on {site.base_url}…")
-        with _gunicorn(site, Path(tmp) / "gunicorn.log"):
+        with _gunicorn(site, Path(tmp) / "gunicorn.log"), _celery_worker(site, Path(tmp) / "celery.log"):
             yield site
 
 
@@ -137,6 +142,23 @@ def _gunicorn(site: BenchSite, log_path: Path):
         finally:
             server.terminate()
             server.wait(timeout=30)
+
+
+@contextmanager
+def _celery_worker(site: BenchSite, log_path: Path):
+    """A Celery worker (two threads) when the bench has a broker; nothing otherwise."""
+    if not site.env["CELERY_BROKER_URL"]:
+        yield
+        return
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=threads", "--concurrency=2"]
+    command += ["--loglevel=WARNING", f"--hostname=bench-{os.getpid()}@%h", "--without-gossip", "--without-mingle"]
+    with log_path.open("w") as log_file:
+        worker = subprocess.Popen(command, cwd=BASE_DIR, env=site.env, stdout=log_file, stderr=subprocess.STDOUT)
+        try:
+            yield
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
 
 
 def _wait_until_up(site: BenchSite, server: subprocess.Popen, log_path: Path) -> None:

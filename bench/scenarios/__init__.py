@@ -5,8 +5,9 @@ server seeded with the demo (`bench.site`), drives it (`bench.load`), and report
 the issue's targets (`bench.report`). Add one by writing its module and listing it here.
 """
 
-from . import catalogue
+from . import catalogue, registration
 
 SCENARIOS = {
     "catalogue": catalogue.run,
+    "registration": registration.run,
 }
