@@ -438,3 +438,16 @@ def test_reminders_go_seven_days_and_one_day_before_once(session, send):
 
     assert _kinds(registration) == [MessageKind.CONFIRMED, MessageKind.REMINDER_7, MessageKind.REMINDER_1]
     assert len(mail.outbox) == 2
+
+
+def test_group_registration_never_jumps_a_waiting_list(session, send):
+    send(_register, session)
+    send(_register, session)
+    send(_register, session)  # waiting
+    session.capacity = 4
+    session.save()
+    people = [Participant("A", "A", "a@exemple.fr")]
+
+    assert _error_code(registration_group_add, session=session, participants=people, by=None) == (
+        "waiting_list_first"
+    )

@@ -488,7 +488,7 @@ def registration_group_add(
     registered or if the list does not fit in the seats left.
 
     Errors: `session_closed`, `empty_list`, `duplicate_in_list`, `already_registered`,
-    `capacity_exceeded`.
+    `waiting_list_first` (nobody jumps a waiting list), `capacity_exceeded`.
     """
     now = now or timezone.now()
     session = _session_lock(session.pk)
@@ -512,6 +512,10 @@ def registration_group_add(
         raise TrainingError(
             _("Already registered to this session: %(emails)s.") % {"emails": ", ".join(already)},
             "already_registered",
+        )
+    if Registration.objects.filter(session=session, status=RegistrationStatus.WAITLISTED).exists():
+        raise TrainingError(
+            _("People are waiting for a seat on this session: the free seats are theirs first."), "waiting_list_first"
         )
     free = session.capacity - _seats_held(session)
     if len(participants) > free:
