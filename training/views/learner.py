@@ -70,7 +70,7 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
         return redirect("training:space")
 
     form = RegistrationForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         needs_prerequisites=course_has_prerequisites(course=session.course),
         paid=session.funding != Funding.DRAPPS,
     )
@@ -128,7 +128,7 @@ def _safe_next(request: HttpRequest) -> str | None:
 def profile(request: HttpRequest) -> HttpResponse:
     """`/espace/profil/`: the professional profile, asked once and reused by every registration."""
     instance = Profile.objects.filter(user=request.user).first()
-    form = ProfileForm(request.POST or None, instance=instance, user=request.user)
+    form = ProfileForm(request.POST if request.method == "POST" else None, instance=instance, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         profile_save(user=request.user, first_name=data.pop("first_name"), last_name=data.pop("last_name"), fields=data)
@@ -147,7 +147,7 @@ def _own_registration(request: HttpRequest, registration_id: int) -> Registratio
 def cancel(request: HttpRequest, registration_id: int) -> HttpResponse:
     """`/espace/inscriptions/<id>/annuler/`: confirm, then withdraw (also declines an offered seat)."""
     registration = _own_registration(request, registration_id)
-    form = CancellationForm(request.POST or None)
+    form = CancellationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             registration_cancel_by_person(registration=registration, reason=form.cleaned_data["reason"])
