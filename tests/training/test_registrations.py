@@ -448,6 +448,4 @@ def test_group_registration_never_jumps_a_waiting_list(session, send):
     session.save()
     people = [Participant("A", "A", "a@exemple.fr")]
 
-    assert _error_code(registration_group_add, session=session, participants=people, by=None) == (
-        "waiting_list_first"
-    )
+    assert _error_code(registration_group_add, session=session, participants=people, by=None) == ("waiting_list_first")

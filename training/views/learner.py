@@ -90,10 +90,20 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
             "course": session.course,
             "form": form,
             "is_full": session.seats_left <= 0,
-            "is_open": session.status == SessionStatus.OPEN,
+            "is_open": _window_open(session),
             "organisation": OrganisationSettings.load(request_or_site=request),
             "cancellation_deadline": registration_cancellation_deadline(session=session),
         },
+    )
+
+
+def _window_open(session) -> bool:
+    """Whether the form is worth showing; `registration_create` still decides on submit."""
+    now = timezone.now()
+    return (
+        session.status == SessionStatus.OPEN
+        and (session.registration_opens_at is None or session.registration_opens_at <= now)
+        and (session.registration_closes_at is None or now < session.registration_closes_at)
     )
 
 

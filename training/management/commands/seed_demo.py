@@ -14,9 +14,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         # The demo trainees' e-mails are recorded as sent but go nowhere (not even to the console).
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
-            with transaction.atomic():
-                report = demo_seed(today=timezone.localdate())
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
+            transaction.atomic(),
+        ):
+            report = demo_seed(today=timezone.localdate())
         self._write_summary(report)
 
     def _write_summary(self, report: SeedReport) -> None:
