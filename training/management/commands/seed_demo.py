@@ -3,6 +3,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from cms.cache import public_cache_bump
 from training.demo import DEMO_PASSWORD, SeedReport, demo_seed
 
 
@@ -19,6 +20,7 @@ class Command(BaseCommand):
             transaction.atomic(),
         ):
             report = demo_seed(today=timezone.localdate())
+        public_cache_bump()  # pages cached before the seed (a shared Redis cache) show its sessions now
         self._write_summary(report)
 
     def _write_summary(self, report: SeedReport) -> None:
