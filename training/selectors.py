@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import Department
 from cms.models import Audience, CoursePage, Theme
 
-from .choices import Funding, RegistrationStatus, SessionStatus
+from .choices import ACTIVE_STATUSES, Funding, RegistrationStatus, SessionStatus
 from .models import Registration, RegistrationMessage, Session, Slot
 
 PUBLIC_STATUSES = (SessionStatus.OPEN, SessionStatus.CLOSED)
@@ -231,3 +231,10 @@ def session_registration_board(*, session_id: int) -> SessionRegistrationBoard:
         pending=len(by_status[RegistrationStatus.PENDING]),
         waitlisted=len(by_status[RegistrationStatus.WAITLISTED]),
     )
+
+
+def registration_statuses_for_person(*, user) -> dict[int, str]:
+    """{session id: status label} of the person's active registrations (pending, confirmed, waiting, offered)."""
+    labels = dict(RegistrationStatus.choices)
+    rows = Registration.objects.filter(user=user, status__in=ACTIVE_STATUSES).values_list("session_id", "status")
+    return {session_id: str(labels[status]) for session_id, status in rows}

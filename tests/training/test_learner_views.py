@@ -641,3 +641,15 @@ def test_anonymous_visitors_see_a_seat_taken_through_the_registration_page(
         assert learner.post(_register_url(session), {}).status_code == 302
 
     assert "1 / 2" in _card(_course_page(client, session), session)
+
+
+def test_course_page_shows_a_signed_in_person_their_own_registration(client, signed_in, person, session, send):
+    send(registration_create, session=session, user=person)
+
+    card = _card(_course_page(signed_in, session), session)
+
+    assert f'href="{_register_url(session)}"' not in card
+    assert _fr("Confirmed").lower() in card
+    assert 'href="/espace/"' in card
+    anonymous = client.__class__()
+    assert f'href="{_register_url(session)}"' in _card(_course_page(anonymous, session), session)

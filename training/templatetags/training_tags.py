@@ -7,7 +7,12 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from ..forms import CatalogueFilterForm
-from ..selectors import course_list_catalogue, session_list_upcoming, sessions_by_course
+from ..selectors import (
+    course_list_catalogue,
+    registration_statuses_for_person,
+    session_list_upcoming,
+    sessions_by_course,
+)
 
 register = template.Library()
 
@@ -21,6 +26,24 @@ def upcoming_sessions(course=None, limit=None):
     if course is None:
         sessions = sessions.select_related("course")
     return list(sessions[:limit] if limit else sessions)
+
+
+@register.simple_tag(takes_context=True)
+def my_active_registrations(context) -> dict[int, str]:
+    """The signed-in person's active registrations as {session id: status display}, in one query.
+
+    Empty for anonymous visitors, so a page cached for them holds nothing personal.
+    """
+    user = getattr(context.get("request"), "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return registration_statuses_for_person(user=user)
+
+
+@register.filter
+def status_of(registrations: dict, session) -> str:
+    """`{{ mine|status_of:session }}`: the person's status on this session, or an empty string."""
+    return registrations.get(session.pk, "") if registrations else ""
 
 
 @register.simple_tag(takes_context=True)
