@@ -1,4 +1,4 @@
-"""The two staff roles and what they may do in the back office.
+"""The staff roles and what they may do in the back office.
 
 Groups are kept in step with this module after every `migrate`: missing permissions are
 added, nothing an administrator granted on top is removed.
@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group, Permission
 
 COORDINATION = "Coordination"
 TRAINERS = "Formateurs"
+DISABILITY_REFERENT = "Référent handicap"
 
 _MANAGED_MODELS = {
     "training": ["session", "slot", "venue", "trainer", "organisation"],
@@ -47,6 +48,13 @@ ROLE_PERMISSIONS: dict[str, set[tuple[str, str]]] = {
     COORDINATION: _coordination_permissions(),
     # Trainers work in the front office (/formateur/), where access follows their own sessions.
     TRAINERS: set(),
+    # Reads the registrations and their accessibility needs to arrange adaptations; changes nothing.
+    DISABILITY_REFERENT: {
+        ("wagtailadmin", "access_admin"),
+        ("training", "view_registration"),
+        ("training", "view_accessibility_needs"),
+        ("training", "view_session"),
+    },
 }
 
 

@@ -16,7 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
-from accounts.roles import COORDINATION, roles_sync
+from accounts.roles import COORDINATION, DISABILITY_REFERENT, roles_sync
 from tests.factories import (
     OrganisationFactory,
     RegistrationFactory,
@@ -587,3 +587,16 @@ def test_accessibility_needs_are_shown_only_with_the_permission(client, coordina
     client.force_login(coordinator)
     assert NEEDS in client.get(inspect_url).content.decode()
     assert NEEDS in client.get(_page_url(session)).content.decode()
+
+
+def test_disability_referent_reads_the_needs_and_changes_nothing(client, session):
+    registration = _registration(
+        session, RegistrationStatus.CONFIRMED, accessibility_needs=NEEDS, accessibility_consent_at=NOW
+    )
+    referent = UserFactory()
+    referent.groups.add(Group.objects.get(name=DISABILITY_REFERENT))
+    client.force_login(referent)
+
+    assert NEEDS in client.get(reverse("registrations:inspect", args=[registration.pk])).content.decode()
+    assert client.get(reverse("registrations:edit", args=[registration.pk])).status_code == 302  # refused
+    assert not referent.has_perm("training.change_registration")
