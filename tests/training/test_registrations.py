@@ -79,7 +79,7 @@ def _error_code(action, **kwargs) -> str:
 
 
 def _kinds(registration) -> list[str]:
-    return list(registration.messages.order_by("created_at").values_list("kind", flat=True))
+    return list(registration.messages.order_by("created_at", "pk").values_list("kind", flat=True))
 
 
 # Registration
