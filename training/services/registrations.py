@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -82,6 +82,23 @@ def _seats_held(session: Session) -> int:
     return Registration.objects.filter(session=session, status__in=SEAT_HOLDING_STATUSES).count()
 
 
+@dataclass(frozen=True)
+class _SeatCounts:
+    held: int  # confirmed or offered
+    waiting: int
+    last_position: int | None  # of the waiting list, to append after it
+
+
+def _seat_counts(session: Session) -> _SeatCounts:
+    """Seats held, people waiting and the waiting list's last position, in one query."""
+    counts = Registration.objects.filter(session=session).aggregate(
+        held=Count("pk", filter=Q(status__in=SEAT_HOLDING_STATUSES)),
+        waiting=Count("pk", filter=Q(status=RegistrationStatus.WAITLISTED)),
+        last_position=Max("waitlist_position"),
+    )
+    return _SeatCounts(**counts)
+
+
 def _session_lock(session_id: int) -> Session:
     """The session row, locked until the end of the transaction: one seat decision at a time."""
     return Session.objects.select_for_update().select_related("course").get(pk=session_id)
@@ -134,11 +151,14 @@ def _changed(registration: Registration, kind: str) -> None:
     transaction.on_commit(public_cache_bump)
 
 
-def _waitlist_append(registration: Registration, session: Session, *, now: datetime.datetime) -> None:
-    last = Registration.objects.filter(session=session).aggregate(n=Max("waitlist_position"))["n"] or 0
+def _waitlist_append(
+    registration: Registration, session: Session, *, now: datetime.datetime, last_position: int | None = None
+) -> None:
+    if last_position is None:
+        last_position = Registration.objects.filter(session=session).aggregate(n=Max("waitlist_position"))["n"]
     _transition(registration, RegistrationStatus.WAITLISTED, now=now)
     registration.waitlisted_at = now
-    registration.waitlist_position = last + 1
+    registration.waitlist_position = (last_position or 0) + 1
 
 
 def _confirm(registration: Registration, *, now: datetime.datetime) -> None:
@@ -183,17 +203,14 @@ def registration_create(
     `accessibility_consent_missing`.
     """
     now = now or timezone.now()
-    session = _session_lock(session.pk)
-    if session.funding == Funding.INTRA:
-        raise TrainingError(_("This session is reserved to the staff of a client structure."), "session_reserved")
-    _check_open(session, now=now)
+    # What concerns the person alone is checked before taking the session's lock, which then
+    # covers only the few queries that decide the seat.
+    course = CoursePage.objects.get(sessions=session.pk)
     profile = Profile.objects.filter(user=user).first()
     if profile is None:
         raise TrainingError(_("Please complete your professional profile first."), "profile_incomplete")
-    if Registration.objects.filter(session=session, user=user, status__in=ACTIVE_STATUSES).exists():
-        raise TrainingError(_("You are already registered to this session."), "already_registered")
-    prerequisites_checked = _prerequisite_attended(user=user, course=session.course)
-    if course_has_prerequisites(course=session.course) and not (prerequisites_checked or prerequisites_declared):
+    prerequisites_checked = _prerequisite_attended(user=user, course=course)
+    if course_has_prerequisites(course=course) and not (prerequisites_checked or prerequisites_declared):
         raise TrainingError(_("Please confirm that you meet the prerequisites."), "prerequisites_not_confirmed")
     accessibility_needs = accessibility_needs.strip()
     if accessibility_needs and not accessibility_consent:
@@ -201,6 +218,12 @@ def registration_create(
             _("We need your consent to record your accessibility needs."), "accessibility_consent_missing"
         )
 
+    session = _session_lock(session.pk)
+    if session.funding == Funding.INTRA:
+        raise TrainingError(_("This session is reserved to the staff of a client structure."), "session_reserved")
+    _check_open(session, now=now)
+    if Registration.objects.filter(session=session, user=user, status__in=ACTIVE_STATUSES).exists():
+        raise TrainingError(_("You are already registered to this session."), "already_registered")
     registration = Registration(
         session=session,
         user=user,
@@ -218,16 +241,17 @@ def registration_create(
         professional_category_id=profile.professional_category_id,
         department_id=profile.department_id,
     )
-    someone_waiting = Registration.objects.filter(session=session, status=RegistrationStatus.WAITLISTED).exists()
     if session.requires_approval:
         _transition(registration, RegistrationStatus.PENDING, now=now)
         kind = MessageKind.RECEIVED
-    elif someone_waiting or _seats_held(session) >= session.capacity:
-        _waitlist_append(registration, session, now=now)
-        kind = MessageKind.WAITLISTED
     else:
-        _confirm(registration, now=now)
-        kind = MessageKind.CONFIRMED
+        seats = _seat_counts(session)
+        if seats.waiting or seats.held >= session.capacity:
+            _waitlist_append(registration, session, now=now, last_position=seats.last_position)
+            kind = MessageKind.WAITLISTED
+        else:
+            _confirm(registration, now=now)
+            kind = MessageKind.CONFIRMED
     try:
         with transaction.atomic():
             registration.save()
