@@ -65,3 +65,20 @@ def migrated_state_restored(transactional_db, _migrated_state):
     with connection.cursor() as cursor:  # rows came back with their ids: move the sequences past them
         for sql in connection.ops.sequence_reset_sql(no_style(), apps.get_models()):
             cursor.execute(sql)
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """`with committed():` runs what was queued for after commit (e-mails, cache refresh)."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def send(committed):
+    """Call a service and run what it queued for after commit."""
+
+    def run(action, *args, **kwargs):
+        with committed():
+            return action(*args, **kwargs)
+
+    return run

@@ -3,7 +3,6 @@ session's registrations page (figures, bulk actions, waiting list, group add, ex
 
 import datetime
 import io
-from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -17,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from accounts.roles import COORDINATION, DISABILITY_REFERENT, roles_sync
+from tests.clock import FIRST_DAY, NOW
 from tests.factories import (
     OrganisationFactory,
     RegistrationFactory,
@@ -30,9 +30,6 @@ from training.models import Registration, RegistrationMessage
 
 pytestmark = pytest.mark.django_db
 
-PARIS = ZoneInfo("Europe/Paris")
-NOW = datetime.datetime(2026, 11, 22, 10, 0, tzinfo=PARIS)
-FIRST_DAY = datetime.date(2026, 12, 14)
 NEEDS = "Fauteuil roulant : salle de plain-pied"
 
 

@@ -2,7 +2,6 @@
 
 import datetime
 import html
-from zoneinfo import ZoneInfo
 
 import pytest
 from freezegun import freeze_time
@@ -16,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from accounts.models import ActivitySector, ProfessionalCategory, Profile, StructureType
+from tests.clock import FIRST_DAY, NOW, PARIS
 from tests.factories import (
     OrganisationFactory,
     RegistrationFactory,
@@ -36,9 +36,6 @@ from training.services.registrations import (
 
 pytestmark = pytest.mark.django_db
 
-PARIS = ZoneInfo("Europe/Paris")
-NOW = datetime.datetime(2026, 11, 22, 10, 0, tzinfo=PARIS)
-FIRST_DAY = datetime.date(2026, 12, 14)  # a Monday, three weeks ahead
 TITLE = "Comprendre les violences intrafamiliales"
 
 
@@ -69,23 +66,6 @@ def person():
 def signed_in(client, person):
     client.force_login(person)
     return client
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """`with committed():` runs what was queued for after commit (e-mails, cache refresh)."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-@pytest.fixture
-def send(committed):
-    """Call a service and run what it queued for after commit."""
-
-    def run(action, *args, **kwargs):
-        with committed():
-            return action(*args, **kwargs)
-
-    return run
 
 
 def _fr(text) -> str:

@@ -1,5 +1,4 @@
 import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from freezegun import freeze_time
@@ -7,6 +6,7 @@ from freezegun import freeze_time
 from django.core import mail
 from django.utils import timezone
 
+from tests.clock import FIRST_DAY, NOW, PARIS
 from tests.factories import (
     OrganisationFactory,
     SessionFactory,
@@ -34,10 +34,6 @@ from training.services.registrations import (
 
 pytestmark = pytest.mark.django_db
 
-PARIS = ZoneInfo("Europe/Paris")
-NOW = datetime.datetime(2026, 11, 22, 10, 0, tzinfo=PARIS)
-FIRST_DAY = datetime.date(2026, 12, 14)  # a Monday, three weeks ahead
-
 
 @pytest.fixture(autouse=True)
 def _frozen():
@@ -55,17 +51,6 @@ def session(course):
     session = SessionFactory(course=course, capacity=2)
     slots_create(session=session, first_day=FIRST_DAY, days=2)
     return session
-
-
-@pytest.fixture
-def send(django_capture_on_commit_callbacks):
-    """Run what the services queued for after commit (e-mails, cache refresh)."""
-
-    def run(action, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action(*args, **kwargs)
-
-    return run
 
 
 def _register(session, **kwargs):
