@@ -5,7 +5,6 @@ Views parse the form, call one service and turn a `TrainingError` into a French 
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,7 +23,7 @@ from ..choices import ACTIVE_STATUSES, Funding, RegistrationStatus, SessionStatu
 from ..exceptions import TrainingError
 from ..forms import CancellationForm, RegistrationForm
 from ..ics import session_calendar
-from ..models import Registration
+from ..models import Registration, Session
 from ..selectors import PUBLIC_STATUSES, registration_list_for_person, session_for_registration
 from ..services.registrations import (
     course_has_prerequisites,
@@ -47,11 +46,9 @@ _STATUS_MESSAGES = {
 }
 
 
-def _public_session_or_404(session_id: int):
-    try:
-        session = session_for_registration(session_id=session_id)
-    except ObjectDoesNotExist as error:
-        raise Http404 from error
+def _public_session_or_404(session_id: int) -> Session:
+    """The session if the public may register to it; its course comes with it, nothing else."""
+    session = get_object_or_404(Session.objects.select_related("course"), pk=session_id)
     if session.status not in PUBLIC_STATUSES or session.funding == Funding.INTRA or not session.course.live:
         raise Http404
     return session
@@ -59,29 +56,33 @@ def _public_session_or_404(session_id: int):
 
 @login_required
 def register(request: HttpRequest, session_id: int) -> HttpResponse:
-    """`/inscription/<id>/`: the registration form of a public session."""
-    session = _public_session_or_404(session_id)
-    if not Profile.objects.filter(user=request.user).exists():
-        messages.info(request, _("Before registering, please tell us about your work once; it will be reused."))
-        return redirect(f"{reverse('training:profile')}?next={request.path}")
-    current = Registration.objects.filter(session=session, user=request.user, status__in=ACTIVE_STATUSES).first()
-    if current is not None:
-        messages.info(request, _("You are already registered to this session."))
-        return redirect("training:space")
+    """`/inscription/<id>/`: the registration form of a public session.
 
+    A submitted form goes straight to `registration_create`, which checks everything under the
+    session's lock; the page with the schedule and the seats is built only when it is shown.
+    """
+    session = _public_session_or_404(session_id)
     form = RegistrationForm(
         request.POST if request.method == "POST" else None,
         needs_prerequisites=course_has_prerequisites(course=session.course),
         paid=session.funding != Funding.DRAPPS,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            registration = registration_create(session=session, user=request.user, **form.cleaned_data)
-        except TrainingError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _STATUS_MESSAGES[registration.status])
-            return redirect("training:space")
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                registration = registration_create(session=session, user=request.user, **form.cleaned_data)
+            except TrainingError as error:
+                if error.code in _REDIRECTED_ERRORS:
+                    return _register_redirect(request, error.code)
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _STATUS_MESSAGES[registration.status])
+                return redirect("training:space")
+    elif not Profile.objects.filter(user=request.user).exists():
+        return _register_redirect(request, "profile_incomplete")
+    elif Registration.objects.filter(session=session, user=request.user, status__in=ACTIVE_STATUSES).exists():
+        return _register_redirect(request, "already_registered")
+    session = session_for_registration(session_id=session.pk)
     return render(
         request,
         "training/register.html",
@@ -95,6 +96,18 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
             "cancellation_deadline": registration_cancellation_deadline(session=session),
         },
     )
+
+
+# A person without a profile fills it first; a person already registered finds it in their space.
+_REDIRECTED_ERRORS = ("profile_incomplete", "already_registered")
+
+
+def _register_redirect(request: HttpRequest, code: str) -> HttpResponse:
+    if code == "profile_incomplete":
+        messages.info(request, _("Before registering, please tell us about your work once; it will be reused."))
+        return redirect(f"{reverse('training:profile')}?next={request.path}")
+    messages.info(request, _("You are already registered to this session."))
+    return redirect("training:space")
 
 
 def _window_open(session) -> bool:
