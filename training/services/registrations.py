@@ -78,10 +78,6 @@ def registration_cancellation_deadline(*, session: Session) -> datetime.datetime
     return timezone.make_aware(datetime.datetime.combine(deadline_day, datetime.time.min))
 
 
-def _seats_held(session: Session) -> int:
-    return Registration.objects.filter(session=session, status__in=SEAT_HOLDING_STATUSES).count()
-
-
 @dataclass(frozen=True)
 class _SeatCounts:
     held: int  # confirmed or offered
@@ -151,14 +147,16 @@ def _changed(registration: Registration, kind: str) -> None:
     transaction.on_commit(public_cache_bump)
 
 
-def _waitlist_append(
-    registration: Registration, session: Session, *, now: datetime.datetime, last_position: int | None = None
-) -> None:
-    if last_position is None:
-        last_position = Registration.objects.filter(session=session).aggregate(n=Max("waitlist_position"))["n"]
-    _transition(registration, RegistrationStatus.WAITLISTED, now=now)
-    registration.waitlisted_at = now
-    registration.waitlist_position = (last_position or 0) + 1
+def _seat_or_waiting_list(registration: Registration, session: Session, *, now: datetime.datetime) -> str:
+    """Confirm when a seat is free and nobody waits, else append to the waiting list; the message kind."""
+    seats = _seat_counts(session)
+    if seats.waiting or seats.held >= session.capacity:
+        _transition(registration, RegistrationStatus.WAITLISTED, now=now)
+        registration.waitlisted_at = now
+        registration.waitlist_position = (seats.last_position or 0) + 1
+        return MessageKind.WAITLISTED
+    _confirm(registration, now=now)
+    return MessageKind.CONFIRMED
 
 
 def _confirm(registration: Registration, *, now: datetime.datetime) -> None:
@@ -245,13 +243,7 @@ def registration_create(
         _transition(registration, RegistrationStatus.PENDING, now=now)
         kind = MessageKind.RECEIVED
     else:
-        seats = _seat_counts(session)
-        if seats.waiting or seats.held >= session.capacity:
-            _waitlist_append(registration, session, now=now, last_position=seats.last_position)
-            kind = MessageKind.WAITLISTED
-        else:
-            _confirm(registration, now=now)
-            kind = MessageKind.CONFIRMED
+        kind = _seat_or_waiting_list(registration, session, now=now)
     try:
         with transaction.atomic():
             registration.save()
@@ -271,13 +263,7 @@ def registration_approve(*, registration: Registration, by, now: datetime.dateti
     registration, session = _registration_lock(registration.pk)
     if registration.status != RegistrationStatus.PENDING:
         raise TrainingError(_("Only a registration awaiting approval can be approved."), "not_pending")
-    someone_waiting = Registration.objects.filter(session=session, status=RegistrationStatus.WAITLISTED).exists()
-    if someone_waiting or _seats_held(session) >= session.capacity:
-        _waitlist_append(registration, session, now=now)
-        kind = MessageKind.WAITLISTED
-    else:
-        _confirm(registration, now=now)
-        kind = MessageKind.CONFIRMED
+    kind = _seat_or_waiting_list(registration, session, now=now)
     registration.decided_by = by
     registration.save()
     _changed(registration, kind)
@@ -406,7 +392,7 @@ def waitlist_promote(*, session: Session, now: datetime.datetime) -> list[Regist
     expires_at = _offer_expiry(session, now=now)
     if expires_at is None:
         return []
-    free = session.capacity - _seats_held(session)
+    free = session.capacity - _seat_counts(session).held
     if free <= 0:
         return []
     offered = list(Registration.objects.filter(session=session).waiting_list().select_for_update()[:free])
@@ -537,11 +523,12 @@ def registration_group_add(
             _("Already registered to this session: %(emails)s.") % {"emails": ", ".join(already)},
             "already_registered",
         )
-    if Registration.objects.filter(session=session, status=RegistrationStatus.WAITLISTED).exists():
+    seats = _seat_counts(session)
+    if seats.waiting:
         raise TrainingError(
             _("People are waiting for a seat on this session: the free seats are theirs first."), "waiting_list_first"
         )
-    free = session.capacity - _seats_held(session)
+    free = session.capacity - seats.held
     if len(participants) > free:
         raise TrainingError(
             _("%(count)s participants for %(free)s seats left.") % {"count": len(participants), "free": max(free, 0)},
