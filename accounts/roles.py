@@ -34,6 +34,14 @@ _COORDINATION_EXTRA = {
     ("training", "change_registration"),
     ("training", "view_registrationmessage"),
     ("training", "view_accessibility_needs"),
+    # Attendance: read every sheet and its proofs, record a scanned paper sheet, correct a locked
+    # half-day with a reason, follow up absences. Proof records are never edited or deleted.
+    ("training", "view_attendancesheet"),
+    ("training", "view_attendanceproof"),
+    ("training", "view_attendance"),
+    ("training", "change_attendance"),
+    ("training", "view_paperscan"),
+    ("training", "add_paperscan"),
 }
 
 

@@ -201,6 +201,16 @@ REGISTRATION_CANCELLATION_DAYS = env.int("REGISTRATION_CANCELLATION_DAYS", defau
 # A seat freed is offered to the next person waiting for this many hours (never past the start).
 REGISTRATION_OFFER_HOURS = env.int("REGISTRATION_OFFER_HOURS", default=48)
 
+# ATTENDANCE
+# ------------------------------------------------------------------------------
+# Trainees sign from this many minutes before a half-day starts to this many after it ends.
+ATTENDANCE_SIGN_BEFORE_MINUTES = env.int("ATTENDANCE_SIGN_BEFORE_MINUTES", default=30)
+ATTENDANCE_SIGN_AFTER_MINUTES = env.int("ATTENDANCE_SIGN_AFTER_MINUTES", default=30)
+# The QR code shown in the room changes this often (the previous code is still accepted).
+ATTENDANCE_QR_SECONDS = env.int("ATTENDANCE_QR_SECONDS", default=120)
+# A one-time signing link sent by e-mail after a scan is valid this long.
+ATTENDANCE_LINK_MINUTES = env.int("ATTENDANCE_LINK_MINUTES", default=15)
+
 # WAGTAIL
 # ------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Promotion Santé Occitanie — Formations"

@@ -68,3 +68,46 @@ ACTIVE_STATUSES = (
     RegistrationStatus.WAITLISTED,
     RegistrationStatus.OFFERED,
 )
+
+
+class AttendanceStatus(models.TextChoices):
+    PRESENT = "present", _("Present")
+    PARTIAL = "partial", _("Partly present (late or left early)")
+    ABSENT = "absent", _("Absent")
+    EXCUSED = "excused", _("Absent, excused")
+
+
+class SheetStatus(models.TextChoices):
+    PENDING = "pending", _("Not opened")
+    OPEN = "open", _("Open for signatures")
+    LOCKED = "locked", _("Validated and locked")
+
+
+class SignatureMethod(models.TextChoices):
+    TRAINER_DEVICE = "trainer_device", _("On the trainer's device")
+    QR_ACCOUNT = "qr_account", _("Own phone: QR code, signed in")
+    QR_LINK = "qr_link", _("Own phone: QR code, one-time link")
+    PAPER = "paper", _("Paper sheet (scan kept)")
+
+
+class ProofKind(models.TextChoices):
+    OPENED = "opened", _("Half-day opened")
+    SIGNATURE = "signature", _("Trainee signature")
+    MARK = "mark", _("Marked by the trainer")
+    TRAINER_SIGNATURE = "trainer_signature", _("Trainer signature")
+    LOCKED = "locked", _("Half-day locked")
+    PAPER = "paper", _("Recorded from the paper sheet")
+    CORRECTION = "correction", _("Correction after the lock")
+
+
+class AbandonmentReason(models.TextChoices):
+    HEALTH = "health", _("Health")
+    WORK = "work", _("Professional constraint")
+    PERSONAL = "personal", _("Personal or family reason")
+    CONTENT = "content", _("The training did not meet their needs")
+    UNKNOWN = "unknown", _("No answer from the person")
+    OTHER = "other", _("Other")
+
+
+# Statuses in which a trainee was in the room (and may have signed).
+ATTENDED_STATUSES = (AttendanceStatus.PRESENT, AttendanceStatus.PARTIAL)

@@ -5,6 +5,7 @@ Dates, planned hours and seats left are derived from the slots and registrations
 `SessionQuerySet`), never stored twice.
 """
 
+import secrets
 from decimal import Decimal
 
 from modelcluster.fields import ParentalKey
@@ -22,13 +23,18 @@ from cms.choices import Modality
 from .choices import (
     ACTIVE_STATUSES,
     SEAT_HOLDING_STATUSES,
+    AbandonmentReason,
+    AttendanceStatus,
     CancelledBy,
     Funding,
     MessageKind,
     Period,
+    ProofKind,
     RegistrationSource,
     RegistrationStatus,
     SessionStatus,
+    SheetStatus,
+    SignatureMethod,
     TrainerKind,
 )
 
@@ -438,6 +444,13 @@ class Registration(TimeStampedModel):
         verbose_name=_("last decided by"),
     )
 
+    # Drop-out follow-up (Qualiopi indicator 12): recorded by the coordination after absences.
+    abandoned_at = models.DateTimeField(_("abandonment recorded at"), null=True, blank=True)
+    abandonment_reason = models.CharField(
+        _("abandonment reason"), max_length=10, choices=AbandonmentReason.choices, blank=True
+    )
+    abandonment_details = models.TextField(_("abandonment details"), blank=True)
+
     objects = RegistrationQuerySet.as_manager()
 
     class Meta:
@@ -498,3 +511,191 @@ class RegistrationMessage(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} → {self.recipient}"
+
+
+# Attendance
+# ------------------------------------------------------------------------------
+
+
+def _qr_secret() -> str:
+    return secrets.token_hex(32)
+
+
+class AttendanceSheet(models.Model):
+    """The attendance of one half-day: opened by a trainer, signed, validated, then locked.
+
+    Every event of the sheet is an `AttendanceProof`, chained by hashes; the sheet keeps the
+    state the screens need. Once locked, only the coordination changes an attendance, with a
+    written reason (see `training.services.attendance`).
+    """
+
+    slot = models.OneToOneField(Slot, on_delete=models.CASCADE, related_name="sheet", verbose_name=_("half-day"))
+    status = models.CharField(_("status"), max_length=10, choices=SheetStatus.choices, default=SheetStatus.PENDING)
+    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("opened by"),
+    )
+    locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("locked by"),
+    )
+    # The key of the rotating QR code shown in the room; never leaves the server.
+    qr_secret = models.CharField(max_length=64, default=_qr_secret, editable=False)
+    # The chain: how many proof records, and the hash of the last one.
+    proof_count = models.PositiveIntegerField(_("proof records"), default=0)
+    last_hash = models.CharField(_("last hash"), max_length=64, blank=True)
+    paper_scan = models.ForeignKey(
+        "PaperScan",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sheets",
+        verbose_name=_("scanned paper sheet"),
+    )
+    absence_alert_sent_at = models.DateTimeField(_("absence alert sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("attendance sheet")
+        verbose_name_plural = _("attendance sheets")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=SheetStatus.LOCKED) | Q(locked_at__isnull=False),
+                name="sheet_locked_has_date",
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.slot)
+
+
+class AttendanceProof(models.Model):
+    """One event of a half-day's attendance, append-only and chained to the previous one.
+
+    `hash` is the sha256 of the record's content (`training.services.attendance.proof_content`)
+    and of the previous record's hash, so an altered, removed or inserted record breaks the
+    chain (`attendance_chain_verify`). A signature keeps its image and how the signer was
+    identified: server time, IP address, browser, method.
+    """
+
+    sheet = models.ForeignKey(
+        AttendanceSheet, on_delete=models.PROTECT, related_name="proofs", verbose_name=_("attendance sheet")
+    )
+    sequence = models.PositiveIntegerField(_("sequence"))
+    kind = models.CharField(_("kind"), max_length=20, choices=ProofKind.choices)
+    registration = models.ForeignKey(
+        Registration,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attendance_proofs",
+        verbose_name=_("registration"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("done by"),
+    )
+    method = models.CharField(_("method"), max_length=20, choices=SignatureMethod.choices, blank=True)
+    created_at = models.DateTimeField(_("server time"))
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=400, blank=True)
+    signature_png = models.BinaryField(_("signature image"), blank=True, default=b"")
+    signature_sha256 = models.CharField(_("signature image sha256"), max_length=64, blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    previous_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
+    hash = models.CharField(_("hash"), max_length=64)
+
+    class Meta:
+        verbose_name = _("attendance proof")
+        verbose_name_plural = _("attendance proofs")
+        ordering = ["sheet", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["sheet", "sequence"], name="proof_sequence_unique"),
+            models.UniqueConstraint(
+                fields=["sheet", "registration"],
+                condition=Q(kind="signature"),
+                name="proof_one_signature_per_half_day",
+                violation_error_code="already_signed",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.sheet} #{self.sequence} {self.get_kind_display()}"
+
+
+class Attendance(models.Model):
+    """Whether a trainee attended a half-day, and the hours it counts once the sheet is locked."""
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.PROTECT, related_name="attendances", verbose_name=_("registration")
+    )
+    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="attendances", verbose_name=_("half-day"))
+    status = models.CharField(_("status"), max_length=10, choices=AttendanceStatus.choices)
+    minutes_missed = models.PositiveSmallIntegerField(
+        _("minutes missed"), default=0, help_text=_("Late arrival or early departure.")
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    hours = models.DecimalField(_("hours attended"), max_digits=4, decimal_places=2, default=Decimal("0"))
+    signature = models.OneToOneField(
+        AttendanceProof,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attendance",
+        verbose_name=_("signature"),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendances")
+        ordering = ["slot__date", "slot__starts_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["registration", "slot"], name="attendance_one_per_half_day"),
+            models.CheckConstraint(condition=Q(hours__gte=0), name="attendance_hours_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.registration.user} — {self.slot}: {self.get_status_display()}"
+
+
+def _scan_path(instance, filename: str) -> str:
+    return f"attendance/scans/{instance.session_id}/{secrets.token_hex(8)}-{filename}"
+
+
+class PaperScan(models.Model):
+    """A scanned paper attendance sheet, kept unchanged as the evidence of what it records."""
+
+    session = models.ForeignKey(
+        Session, on_delete=models.PROTECT, related_name="paper_scans", verbose_name=_("session")
+    )
+    file = models.FileField(_("scan"), upload_to=_scan_path)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=40)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("sha256"), max_length=64)
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+
+    class Meta:
+        verbose_name = _("scanned attendance sheet")
+        verbose_name_plural = _("scanned attendance sheets")
+        ordering = ["-uploaded_at"]
+
+    def __str__(self):
+        return f"{self.session.code} — {self.original_name}"

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Max, Prefetch, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Department
 from cms.models import Audience, CoursePage, Theme
 
-from .choices import ACTIVE_STATUSES, Funding, RegistrationStatus, SessionStatus
-from .models import Registration, RegistrationMessage, Session, Slot
+from .choices import ACTIVE_STATUSES, AttendanceStatus, Funding, RegistrationStatus, SessionStatus, SheetStatus
+from .models import Attendance, Registration, RegistrationMessage, Session, Slot, Trainer
 
 PUBLIC_STATUSES = (SessionStatus.OPEN, SessionStatus.CLOSED)
 
@@ -238,3 +240,132 @@ def registration_statuses_for_person(*, user) -> dict[int, str]:
     labels = dict(RegistrationStatus.choices)
     rows = Registration.objects.filter(user=user, status__in=ACTIVE_STATUSES).values_list("session_id", "status")
     return {session_id: str(labels[status]) for session_id, status in rows}
+
+
+# Attendance
+# ------------------------------------------------------------------------------
+
+
+def trainer_for_user(user) -> Trainer | None:
+    """The trainer record a signed-in person teaches as, if any."""
+    if not user.is_authenticated:
+        return None
+    return Trainer.objects.filter(user=user, is_active=True).first()
+
+
+def trainer_session_list(*, trainer: Trainer) -> QuerySet[Session]:
+    """The sessions a trainer teaches (not drafts nor cancelled), soonest last day first, with their
+    dates, hours and number of confirmed trainees."""
+    return (
+        Session.objects.filter(trainers=trainer)
+        .exclude(status__in=(SessionStatus.DRAFT, SessionStatus.CANCELLED))
+        .with_schedule()
+        .with_registration_counts()
+        .select_related("course", "venue", "department")
+        .order_by("first_day", "code")
+    )
+
+
+def session_trainees(*, session: Session) -> QuerySet[Registration]:
+    """The confirmed trainees of a session, by name."""
+    return (
+        Registration.objects.filter(session=session, status=RegistrationStatus.CONFIRMED)
+        .select_related("user", "organisation")
+        .order_by("user__last_name", "user__first_name", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class AttendanceRow:
+    registration: Registration
+    attendance: Attendance | None
+
+    @property
+    def signed(self) -> bool:
+        return self.attendance is not None and self.attendance.signature_id is not None
+
+
+def slot_attendance_board(*, slot: Slot) -> list[AttendanceRow]:
+    """Each confirmed trainee of the half-day's session with their attendance so far (two queries).
+
+    Trainees no longer confirmed but who have an attendance (cancelled after signing) are listed too."""
+    attendances = {
+        a.registration_id: a
+        for a in Attendance.objects.filter(slot=slot).select_related("signature").defer("signature__signature_png")
+    }
+    registrations = (
+        Registration.objects.filter(session_id=slot.session_id)
+        .filter(Q(status=RegistrationStatus.CONFIRMED) | Q(pk__in=list(attendances)))
+        .select_related("user", "organisation")
+        .order_by("user__last_name", "user__first_name", "pk")
+    )
+    return [AttendanceRow(registration=r, attendance=attendances.get(r.pk)) for r in registrations]
+
+
+@dataclass(frozen=True)
+class AttendanceGridRow:
+    registration: Registration
+    cells: list[Attendance | None]  # one per slot, in the slots' order
+    hours_attended: Decimal  # from locked half-days only
+
+
+@dataclass(frozen=True)
+class AttendanceGrid:
+    session: Session
+    slots: list[Slot]  # each with `.sheet_status`
+    rows: list[AttendanceGridRow]
+    planned_hours: Decimal
+
+
+def session_attendance_grid(*, session: Session) -> AttendanceGrid:
+    """Trainees × half-days of a session, with each attendance and the hours attended (four queries)."""
+    slots = list(
+        Slot.objects.filter(session=session)
+        .annotate(sheet_status=Coalesce("sheet__status", Value(SheetStatus.PENDING)))
+        .order_by("date", "starts_at")
+    )
+    locked = {slot.pk for slot in slots if slot.sheet_status == SheetStatus.LOCKED}
+    attendances: dict[tuple[int, int], Attendance] = {
+        (a.registration_id, a.slot_id): a for a in Attendance.objects.filter(slot__session=session).defer("reason")
+    }
+    registration_ids = {registration_id for registration_id, _slot in attendances}
+    registrations = (
+        Registration.objects.filter(session=session)
+        .filter(Q(status=RegistrationStatus.CONFIRMED) | Q(pk__in=registration_ids))
+        .select_related("user", "organisation")
+        .order_by("user__last_name", "user__first_name", "pk")
+    )
+    rows = []
+    for registration in registrations:
+        cells = [attendances.get((registration.pk, slot.pk)) for slot in slots]
+        hours = sum(
+            (cell.hours for cell, slot in zip(cells, slots, strict=True) if cell and slot.pk in locked), Decimal("0")
+        )
+        rows.append(AttendanceGridRow(registration=registration, cells=cells, hours_attended=hours))
+    planned = sum((slot.hours for slot in slots), Decimal("0"))
+    return AttendanceGrid(session=session, slots=slots, rows=rows, planned_hours=planned)
+
+
+def registration_hours_attended(*, registration_ids) -> dict[int, Decimal]:
+    """Hours attended per registration, from locked half-days only (one query)."""
+    rows = (
+        Attendance.objects.filter(registration_id__in=list(registration_ids), slot__sheet__status=SheetStatus.LOCKED)
+        .values("registration_id")
+        .annotate(total=Sum("hours"))
+    )
+    return {row["registration_id"]: row["total"] for row in rows}
+
+
+def absence_followup_list() -> QuerySet[Registration]:
+    """Confirmed trainees with at least one unexcused absence on a locked half-day, most recent first,
+    annotated with `absences` (how many) and `last_absence` (date)."""
+    absent = Q(attendances__status=AttendanceStatus.ABSENT, attendances__slot__sheet__status=SheetStatus.LOCKED)
+    return (
+        Registration.objects.filter(absent)
+        .annotate(
+            absences=Count("attendances", filter=absent, distinct=True),
+            last_absence=Max("attendances__slot__date", filter=absent),
+        )
+        .select_related("user", "session__course")
+        .order_by("-last_absence", "user__last_name")
+    )

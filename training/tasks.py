@@ -4,6 +4,7 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
+from .services.absences import absence_alert_send
 from .services.messages import registration_message_send
 from .services.registrations import registration_offers_expire, registration_reminders_send
 
@@ -21,3 +22,8 @@ def registration_offers_expire_task() -> int:
 @shared_task
 def registration_reminders_send_task() -> int:
     return registration_reminders_send()
+
+
+@shared_task(autoretry_for=(SMTPException, ConnectionError), retry_backoff=True, max_retries=6)
+def absence_alert_send_task(sheet_id: int) -> bool:
+    return absence_alert_send(sheet_id=sheet_id)
