@@ -184,6 +184,7 @@ def attendance_chain_verify(*, sheet: AttendanceSheet) -> list[int]:
     the previous record's hash, when its image no longer matches the image's hash, or when
     numbers are missing; the sheet's own head must be the last record.
     """
+    sheet = AttendanceSheet.objects.get(pk=sheet.pk)  # the head as stored, not as the caller last saw it
     broken = []
     previous_hash = ""
     expected = 1

@@ -1,4 +1,5 @@
 import json
+from decimal import Decimal
 
 from django import template
 from django.core.paginator import Paginator
@@ -76,6 +77,15 @@ def percent(fraction) -> str:
     """A fraction (0–1) as a French percentage: 0.904 → "90,4 %" (no decimal when whole)."""
     value = round(float(fraction) * 100, 1)
     return f"{formats.number_format(value, decimal_pos=0 if value.is_integer() else 1)}\u00a0%"
+
+
+@register.filter
+def hours(value) -> str:
+    """Hours as people write them: 3.50 → "3,5", 2.75 → "2,75", 7.00 → "7"."""
+    if value is None or value == "":
+        return ""
+    number = Decimal(value).quantize(Decimal("0.01")).normalize()
+    return formats.number_format(number, decimal_pos=max(0, -number.as_tuple().exponent))
 
 
 _COURSE_MODES = {"on_site": "onsite", "remote": "online", "blended": "blended"}
