@@ -57,4 +57,4 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .env db.sqlite3 media staticfiles
+	rm -rf $(VENV) .env db.sqlite3 media private staticfiles

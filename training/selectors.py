@@ -14,7 +14,7 @@ from accounts.models import Department
 from cms.models import Audience, CoursePage, Theme
 
 from .choices import ACTIVE_STATUSES, AttendanceStatus, Funding, RegistrationStatus, SessionStatus, SheetStatus
-from .models import Attendance, Registration, RegistrationMessage, Session, Slot, Trainer
+from .models import Attendance, Document, Registration, RegistrationMessage, Session, Slot, Trainer
 
 PUBLIC_STATUSES = (SessionStatus.OPEN, SessionStatus.CLOSED)
 
@@ -369,11 +369,25 @@ def absence_followup_list() -> QuerySet[Registration]:
     annotated with `absences` (how many) and `last_absence` (date)."""
     absent = Q(attendances__status=AttendanceStatus.ABSENT, attendances__slot__sheet__status=SheetStatus.LOCKED)
     return (
-        Registration.objects.filter(absent)
+        Registration.objects.filter(absent, status=RegistrationStatus.CONFIRMED)
         .annotate(
             absences=Count("attendances", filter=absent, distinct=True),
             last_absence=Max("attendances__slot__date", filter=absent),
         )
         .select_related("user", "session__course")
         .order_by("-last_absence", "user__last_name")
+    )
+
+
+# Documents
+# ------------------------------------------------------------------------------
+
+
+def document_list_for_person(*, user) -> QuerySet[Document]:
+    """A person's current documents (the latest version of each), newest first, with their course."""
+    return (
+        Document.objects.current()
+        .filter(registration__user=user)
+        .select_related("session__course")
+        .order_by("-issued_at", "kind")
     )

@@ -2,12 +2,14 @@ import django_filters
 
 from django import forms
 from django.contrib.auth import get_permission_codename
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, PageChooserPanel
+from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from accounts.models import Department
@@ -15,6 +17,7 @@ from cms.cache import public_content_actions_register
 
 from .choices import Funding, RegistrationStatus, SessionStatus
 from .models import Organisation, Registration, Session, Trainer, Venue
+from .views import admin_attendance as attendance
 from .views.admin import (
     ParticipantsConfirmView,
     ParticipantsPreviewView,
@@ -253,6 +256,59 @@ class RegistrationViewSet(ModelViewSet):
         return super().get_permissions_to_register().exclude(codename__in=codenames)
 
 
+class AttendanceMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(attendance.VIEW_PERMISSION)
+
+
+class AttendanceViewSet(ViewSet):
+    """The coordinator's attendance pages under /admin/emargement/ (URL namespace `attendance`),
+    with the drop-out follow-up in the Training menu for those who read attendance."""
+
+    url_prefix = "emargement"
+    menu_label = _("Absences to follow up")
+    menu_icon = "warning"
+    menu_item_class = AttendanceMenuItem
+
+    @property
+    def menu_url(self):
+        return reverse("attendance:absences")
+
+    def get_urlpatterns(self):
+        return [
+            path("session/<int:session_id>/", attendance.SessionAttendanceView.as_view(), name="session"),
+            path("session/<int:session_id>/papier/", attendance.SessionPaperRecordView.as_view(), name="paper"),
+            path(
+                "session/<int:session_id>/feuille-emargement.pdf",
+                attendance.SessionPaperPdfView.as_view(),
+                name="session_paper_pdf",
+            ),
+            path(
+                "session/<int:session_id>/emargement-signe.pdf",
+                attendance.SessionSignedPdfView.as_view(),
+                name="session_signed_pdf",
+            ),
+            path("demi-journee/<int:slot_id>/preuves/", attendance.SlotProofsView.as_view(), name="slot_proofs"),
+            path(
+                "demi-journee/<int:slot_id>/feuille-emargement.pdf",
+                attendance.SlotPaperPdfView.as_view(),
+                name="slot_paper_pdf",
+            ),
+            path(
+                "demi-journee/<int:slot_id>/corriger/<int:registration_id>/",
+                attendance.AttendanceCorrectView.as_view(),
+                name="correct",
+            ),
+            path("scan/<int:scan_id>/", attendance.ScanDownloadView.as_view(), name="scan_download"),
+            path("absences/", attendance.AbsenceFollowupView.as_view(), name="absences"),
+            path(
+                "absences/<int:registration_id>/abandon/",
+                attendance.AbandonmentRecordView.as_view(),
+                name="abandonment",
+            ),
+        ]
+
+
 class TrainingViewSetGroup(ModelViewSetGroup):
     menu_label = _("Training")
     menu_icon = "calendar-alt"
@@ -260,6 +316,7 @@ class TrainingViewSetGroup(ModelViewSetGroup):
     items = (
         SessionViewSet("sessions"),
         RegistrationViewSet("registrations"),
+        AttendanceViewSet("attendance"),
         VenueViewSet("venues"),
         TrainerViewSet("trainers"),
         OrganisationViewSet("structures"),

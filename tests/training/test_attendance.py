@@ -545,7 +545,7 @@ def test_a_paper_sheet_records_and_locks_its_half_days(session, morning, afterno
     assert hours == {trainees[0].pk: Decimal("7.00"), trainees[1].pk: Decimal("7.00"), trainees[2].pk: Decimal("0")}
 
 
-def test_a_paper_sheet_is_all_or_nothing(session, morning, afternoon, trainees, opened, trainer_user):
+def test_a_paper_sheet_is_all_or_nothing(session, morning, afternoon, trainees, opened, trainer_user, settings):
     _lock(morning, trainer_user)
     coordinator = UserFactory()
 
@@ -562,6 +562,7 @@ def test_a_paper_sheet_is_all_or_nothing(session, morning, afternoon, trainees, 
     assert _code(lambda: record([afternoon], {afternoon.pk: everyone}, content=b"GIF89a...")) == "scan_invalid"
     assert _code(lambda: record([], {})) == "no_half_day"
     assert not PaperScan.objects.exists()
+    assert not any(path.is_file() for path in settings.PRIVATE_MEDIA_ROOT.rglob("*"))  # no scan left behind
     assert not Attendance.objects.filter(slot=afternoon).exists()
     assert not AttendanceSheet.objects.filter(slot=afternoon, status=SheetStatus.LOCKED).exists()
 

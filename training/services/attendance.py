@@ -520,7 +520,8 @@ def attendance_correct(
     attendance = attendance or Attendance(registration=registration, slot=slot, status=AttendanceStatus.ABSENT)
     before = {"status": attendance.status, "minutes_missed": attendance.minutes_missed, "hours": str(attendance.hours)}
     attendance.status, attendance.minutes_missed = status, minutes_missed
-    attendance.reason = reason.strip()
+    # The reason of an excused absence; the correction's own reason stays in the chain.
+    attendance.reason = reason.strip() if status == AttendanceStatus.EXCUSED else ""
     attendance.hours = attendance_hours(slot=slot, status=status, minutes_missed=minutes_missed)
     attendance.save()
     after = {"status": status, "minutes_missed": minutes_missed, "hours": str(attendance.hours)}
@@ -595,6 +596,25 @@ def attendance_paper_record(
     )
     scan.file.save(scan_name, ContentFile(scan_content), save=False)
     scan.save()
+    try:
+        _paper_slots_record(scan, slots=slots, marks=marks, confirmed=confirmed, user=user, client=client, now=now)
+    except BaseException:
+        scan.file.delete(save=False)  # the transaction rolls back: leave no file behind it
+        raise
+    return scan
+
+
+def _paper_slots_record(
+    scan: PaperScan,
+    *,
+    slots: list[Slot],
+    marks: dict[int, list[PaperMark]],
+    confirmed: dict[int, Registration],
+    user,
+    client: Client | None,
+    now: datetime.datetime,
+) -> None:
+    session = scan.session
     for slot in sorted(slots, key=lambda s: (s.date, s.starts_at)):
         if slot.session_id != session.pk:
             raise TrainingError(_("This half-day belongs to another session."), "not_session_slot")
@@ -635,7 +655,6 @@ def attendance_paper_record(
             sheet.opened_by = user
         sheet.paper_scan = scan
         _lock(sheet, user=user, now=now, client=client)
-    return scan
 
 
 # Signing from one's own phone: the rotating QR code and the one-time link

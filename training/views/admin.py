@@ -51,10 +51,15 @@ from ..templatetags.training_tags import percent
 
 ACCESSIBILITY_PERMISSION = "training.view_accessibility_needs"
 MANAGE_REGISTRATIONS_PERMISSION = "training.change_registration"
+VIEW_ATTENDANCE_PERMISSION = "training.view_attendance"
 
 
 def session_registrations_url(session_id: int) -> str:
     return reverse("registrations:session", args=[session_id])
+
+
+def session_attendance_url(session_id: int) -> str:
+    return reverse("attendance:session", args=[session_id])
 
 
 def _names(registrations) -> str:
@@ -66,7 +71,7 @@ def _names(registrations) -> str:
 
 
 class _RegistrationsButtonMixin:
-    """A header button to the session's registrations, for those who manage them."""
+    """Header buttons to the session's registrations and attendance, for those who manage them."""
 
     @cached_property
     def header_buttons(self):
@@ -75,6 +80,8 @@ class _RegistrationsButtonMixin:
             buttons.append(
                 HeaderButton(_("Registrations"), url=session_registrations_url(self.object.pk), icon_name="group")
             )
+        if self.request.user.has_perm(VIEW_ATTENDANCE_PERMISSION):
+            buttons.append(HeaderButton(_("Attendance"), url=session_attendance_url(self.object.pk), icon_name="tasks"))
         return buttons
 
 
@@ -142,6 +149,10 @@ class SessionIndexView(generic.IndexView):
         if self.request.user.has_perm(MANAGE_REGISTRATIONS_PERMISSION):
             buttons.append(
                 MenuItem(_("Registrations"), url=session_registrations_url(instance.pk), icon_name="group", priority=15)
+            )
+        if self.request.user.has_perm(VIEW_ATTENDANCE_PERMISSION):
+            buttons.append(
+                MenuItem(_("Attendance"), url=session_attendance_url(instance.pk), icon_name="tasks", priority=16)
             )
         return buttons
 
@@ -278,7 +289,7 @@ class SessionRegistrationsView(_SessionRegistrationsPageMixin, TemplateView):
 
     @cached_property
     def header_buttons(self):
-        return [
+        buttons = [
             HeaderButton(
                 _("Export (xlsx)"),
                 url=reverse("registrations:session_export", args=[self.session.pk]),
@@ -286,6 +297,11 @@ class SessionRegistrationsView(_SessionRegistrationsPageMixin, TemplateView):
             ),
             HeaderButton(_("Edit the session"), url=reverse("sessions:edit", args=[self.session.pk]), icon_name="edit"),
         ]
+        if self.request.user.has_perm(VIEW_ATTENDANCE_PERMISSION):
+            buttons.append(
+                HeaderButton(_("Attendance"), url=session_attendance_url(self.session.pk), icon_name="tasks")
+            )
+        return buttons
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
