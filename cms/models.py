@@ -71,6 +71,24 @@ class OrganisationSettings(BaseGenericSetting):
         verbose_name=_("personal data page"),
         help_text=_("Linked from the registration form and the e-mails."),
     )
+    legal_representative_name = models.CharField(_("legal representative"), max_length=120, blank=True)
+    legal_representative_title = models.CharField(
+        _("legal representative's title"), max_length=120, blank=True, help_text=_("For example: Director.")
+    )
+    signature_image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("signature and stamp"),
+        help_text=_("Printed on certificates and agreements, next to the legal representative's name."),
+    )
+    agreement_terms = models.TextField(
+        _("terms of training agreements"),
+        blank=True,
+        help_text=_("Payment and cancellation terms printed on every training agreement."),
+    )
 
     panels = [
         MultiFieldPanel(
@@ -102,6 +120,14 @@ class OrganisationSettings(BaseGenericSetting):
         MultiFieldPanel(
             [FieldPanel("internal_rules_page"), FieldPanel("privacy_page")],
             heading=_("Documents sent to trainees"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("legal_representative_name"), FieldPanel("legal_representative_title")]),
+                FieldPanel("signature_image"),
+                FieldPanel("agreement_terms"),
+            ],
+            heading=_("Certificates and agreements"),
         ),
     ]
 

@@ -31,14 +31,25 @@ class DocumentURLFetcher(URLFetcher):
         return super().fetch(url, headers)
 
 
-def render_pdf(*, template_name: str, context: dict) -> bytes:
-    """Render a document template to PDF bytes, in French and Paris time whatever the caller."""
+def render_html(*, template_name: str, context: dict) -> str:
+    """The HTML of a document, in French and Paris time whatever the caller."""
     with translation.override("fr"), timezone.override(settings.TIME_ZONE):
-        html = render_to_string(
+        return render_to_string(
             template_name,
             {"organisation": OrganisationSettings.load(), "generated_at": timezone.localtime(), **context},
         )
-        return HTML(string=html, url_fetcher=DocumentURLFetcher(), base_url="/").write_pdf()
+
+
+def html_to_pdf(html: str, *, archival: bool = False) -> bytes:
+    """WeasyPrint alone. `archival` gives PDF/A-3b (ISO 19005-3: fonts embedded, XMP metadata,
+    sRGB output intent) for documents kept as evidence."""
+    options = {"pdf_variant": "pdf/a-3b"} if archival else {}
+    return HTML(string=html, url_fetcher=DocumentURLFetcher(), base_url="/").write_pdf(**options)
+
+
+def render_pdf(*, template_name: str, context: dict, archival: bool = False) -> bytes:
+    """Render a document template to PDF bytes, in French and Paris time whatever the caller."""
+    return html_to_pdf(render_html(template_name=template_name, context=context), archival=archival)
 
 
 def page_pdf(*, page, template_name: str) -> bytes:

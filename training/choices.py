@@ -57,6 +57,7 @@ class MessageKind(models.TextChoices):
     REFUSED = "refused", _("Refusal")
     REMINDER_7 = "reminder_7", _("Reminder 7 days before")
     REMINDER_1 = "reminder_1", _("Reminder the day before")
+    DOCUMENTS = "documents", _("Documents available")
 
 
 # A seat is taken by a confirmed person and held for a person who has been offered one.
@@ -111,3 +112,27 @@ class AbandonmentReason(models.TextChoices):
 
 # Statuses in which a trainee was in the room (and may have signed).
 ATTENDED_STATUSES = (AttendanceStatus.PRESENT, AttendanceStatus.PARTIAL)
+
+
+class DocumentKind(models.TextChoices):
+    CERTIFICATE = "certificate", _("Certificate of completion")
+    ATTESTATION = "attestation", _("End-of-training attestation")
+    CONVOCATION = "convocation", _("Convocation")
+    PROGRAMME = "programme", _("Programme")
+    AGREEMENT = "agreement", _("Training agreement")
+    ATTENDANCE_SHEET = "attendance_sheet", _("Signed attendance sheet")
+
+
+class RetentionClass(models.TextChoices):
+    """How long a document is kept (Qualiopi research §5); the years count from the end of the training."""
+
+    EVIDENCE = "evidence", _("Evidence of the training: 6 years")
+    CONTRACT = "contract", _("Contract: 5 years")
+    INFORMATION = "information", _("Information sent: 3 years")
+
+
+class BatchStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("In progress")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")

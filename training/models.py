@@ -19,19 +19,23 @@ from django.db.models.functions import Coalesce, Greatest, Lower
 from django.utils.translation import gettext_lazy as _
 
 from cms.choices import Modality
+from config.storages import private_storage
 
 from .choices import (
     ACTIVE_STATUSES,
     SEAT_HOLDING_STATUSES,
     AbandonmentReason,
     AttendanceStatus,
+    BatchStatus,
     CancelledBy,
+    DocumentKind,
     Funding,
     MessageKind,
     Period,
     ProofKind,
     RegistrationSource,
     RegistrationStatus,
+    RetentionClass,
     SessionStatus,
     SheetStatus,
     SignatureMethod,
@@ -444,6 +448,12 @@ class Registration(TimeStampedModel):
         verbose_name=_("last decided by"),
     )
 
+    assessment_result = models.TextField(
+        _("result of the skills assessment"),
+        blank=True,
+        help_text=_("Printed on the end-of-training attestation when the course assesses acquired skills."),
+    )
+
     # Drop-out follow-up (Qualiopi indicator 12): recorded by the coordination after absences.
     abandoned_at = models.DateTimeField(_("abandonment recorded at"), null=True, blank=True)
     abandonment_reason = models.CharField(
@@ -682,7 +692,7 @@ class PaperScan(models.Model):
     session = models.ForeignKey(
         Session, on_delete=models.PROTECT, related_name="paper_scans", verbose_name=_("session")
     )
-    file = models.FileField(_("scan"), upload_to=_scan_path)
+    file = models.FileField(_("scan"), upload_to=_scan_path, storage=private_storage)
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("type"), max_length=40)
     size = models.PositiveIntegerField(_("size (bytes)"))
@@ -699,3 +709,128 @@ class PaperScan(models.Model):
 
     def __str__(self):
         return f"{self.session.code} — {self.original_name}"
+
+
+# Issued documents
+# ------------------------------------------------------------------------------
+
+
+def _document_path(instance, filename: str) -> str:
+    return f"documents/{instance.kind}/{instance.issued_at:%Y/%m}/{filename}"
+
+
+class DocumentQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(superseded_at__isnull=True)
+
+
+class Document(models.Model):
+    """A PDF issued to a trainee or about a session, kept unchanged as the organisation's evidence.
+
+    Never edited: re-issuing creates the next version and marks this one superseded. The file's
+    sha256 and a short unguessable code printed on it let anyone check at `/verification/<code>/`
+    that a copy is genuine and unchanged (`training.services.documents`).
+    """
+
+    kind = models.CharField(_("kind"), max_length=20, choices=DocumentKind.choices)
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="documents", verbose_name=_("session"))
+    registration = models.ForeignKey(
+        Registration,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="documents",
+        verbose_name=_("registration"),
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    issued_at = models.DateTimeField(_("issued at"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("issued by"),
+    )
+    file = models.FileField(_("file"), upload_to=_document_path, storage=private_storage)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("sha256"), max_length=64)
+    verification_code = models.CharField(_("verification code"), max_length=16, unique=True)
+    retention_class = models.CharField(_("retention"), max_length=12, choices=RetentionClass.choices)
+    retain_until = models.DateField(_("keep until"))
+    # The facts printed on the document (hours, dates…), for lists and checks without opening the PDF.
+    facts = models.JSONField(_("facts"), default=dict, blank=True)
+    superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
+    reissue_reason = models.TextField(_("reason for re-issuing"), blank=True)
+    batch = models.ForeignKey(
+        "DocumentBatch",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="documents",
+        verbose_name=_("batch"),
+    )
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["-issued_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "session", "registration", "version"],
+                name="document_version_unique",
+                nulls_distinct=False,
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "session", "registration"],
+                condition=Q(superseded_at__isnull=True),
+                name="document_one_current",
+                nulls_distinct=False,
+            ),
+        ]
+        indexes = [models.Index(fields=["registration", "kind"], name="document_registration_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} v{self.version} — {self.session.code}"
+
+
+class DocumentBatch(models.Model):
+    """A bulk issue of documents run by Celery: what it covers, how far it went, its ZIP."""
+
+    kinds = models.JSONField(_("kinds"), default=list, help_text=_("The kinds of document issued to each trainee."))
+    label = models.CharField(_("scope"), max_length=200)
+    sessions = models.ManyToManyField(Session, related_name="document_batches", verbose_name=_("sessions"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    status = models.CharField(_("status"), max_length=10, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
+    total = models.PositiveIntegerField(_("documents to issue"), default=0)
+    done = models.PositiveIntegerField(_("documents ready"), default=0)
+    issued = models.PositiveIntegerField(_("newly issued"), default=0)
+    skipped = models.PositiveIntegerField(_("skipped (no hours attended)"), default=0)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    archive = models.FileField(
+        _("ZIP archive"), upload_to="documents/batches/%Y/%m/", blank=True, storage=private_storage
+    )
+
+    class Meta:
+        verbose_name = _("document batch")
+        verbose_name_plural = _("document batches")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def progress(self) -> int:
+        """Percentage done, 0–100."""
+        return 100 if not self.total else round(100 * self.done / self.total)

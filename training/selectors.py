@@ -262,7 +262,7 @@ def trainer_for_user(user) -> Trainer | None:
 
 
 def trainer_session_list(*, trainer: Trainer) -> QuerySet[Session]:
-    """The sessions a trainer teaches (not drafts nor cancelled), soonest last day first, with their
+    """The sessions a trainer teaches (not drafts nor cancelled), soonest first day first, with their
     dates, hours and number of confirmed trainees."""
     return (
         Session.objects.filter(trainers=trainer)

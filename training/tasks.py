@@ -5,6 +5,7 @@ from smtplib import SMTPException
 from celery import shared_task
 
 from .services.absences import absence_alert_send
+from .services.documents import document_batch_run
 from .services.messages import registration_message_send
 from .services.registrations import registration_offers_expire, registration_reminders_send
 
@@ -27,3 +28,8 @@ def registration_reminders_send_task() -> int:
 @shared_task(autoretry_for=(SMTPException, ConnectionError), retry_backoff=True, max_retries=6)
 def absence_alert_send_task(sheet_id: int) -> bool:
     return absence_alert_send(sheet_id=sheet_id)
+
+
+@shared_task
+def document_batch_run_task(batch_id: int) -> int:
+    return document_batch_run(batch_id=batch_id).issued

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import learner, public
+from .views import learner, public, signing, trainer
 
 app_name = "training"
 
@@ -12,4 +12,34 @@ urlpatterns = [
     path("espace/inscriptions/<int:registration_id>/annuler/", learner.cancel, name="cancel"),
     path("espace/inscriptions/<int:registration_id>/accepter/", learner.accept_offer, name="accept-offer"),
     path("espace/inscriptions/<int:registration_id>/calendrier.ics", learner.calendar, name="calendar"),
+    # Trainer space
+    path("formateur/", trainer.home, name="trainer-home"),
+    path("formateur/sessions/<int:session_id>/", trainer.session_detail, name="trainer-session"),
+    path(
+        "formateur/sessions/<int:session_id>/feuille-emargement.pdf",
+        trainer.session_paper_pdf,
+        name="trainer-session-paper-pdf",
+    ),
+    path(
+        "formateur/sessions/<int:session_id>/emargement-signe.pdf",
+        trainer.session_signed_pdf,
+        name="trainer-session-signed-pdf",
+    ),
+    path("formateur/demi-journees/<int:slot_id>/", trainer.slot_detail, name="trainer-slot"),
+    path("formateur/demi-journees/<int:slot_id>/qr/", trainer.slot_qr, name="trainer-slot-qr"),
+    path("formateur/demi-journees/<int:slot_id>/valider/", trainer.slot_lock, name="trainer-slot-lock"),
+    path(
+        "formateur/demi-journees/<int:slot_id>/signer/<int:registration_id>/",
+        trainer.sign,
+        name="trainer-sign",
+    ),
+    path(
+        "formateur/demi-journees/<int:slot_id>/feuille-emargement.pdf",
+        trainer.slot_paper_pdf,
+        name="trainer-slot-paper-pdf",
+    ),
+    # Trainees signing on their own phone
+    path("emargement/lien/<str:token>/", signing.sign_link, name="sign-link"),
+    path("emargement/<int:slot_id>/signer/", signing.sign_self, name="sign-self"),
+    path("emargement/<int:slot_id>/<str:code>/", signing.scan, name="scan"),
 ]

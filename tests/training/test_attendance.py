@@ -456,8 +456,12 @@ def test_the_one_time_link_goes_to_a_registered_address_only(opened, trainees):
     with freeze_time(MORNING):
         assert attendance_link_send(sheet=opened, email=trainees[0].user.email.upper())
         assert not attendance_link_send(sheet=opened, email="inconnu@exemple.fr")
+        assert not attendance_link_send(sheet=opened, email=trainees[0].user.email)  # again within a minute
     (message,) = mail.outbox
     assert message.to == [trainees[0].user.email]
+    with freeze_time(MORNING + datetime.timedelta(seconds=61)):
+        assert attendance_link_send(sheet=opened, email=trainees[0].user.email)
+    assert len(mail.outbox) == 2
 
 
 def test_the_one_time_link_signs_once_and_expires(opened, morning, trainees, settings):

@@ -34,6 +34,7 @@ from PIL import Image, UnidentifiedImageError
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -79,7 +80,7 @@ def slot_signing_window(slot: Slot) -> tuple[datetime.datetime, datetime.datetim
 
 
 def is_session_trainer(*, user, session: Session) -> bool:
-    return user.is_authenticated and session.trainers.filter(user=user).exists()
+    return user.is_authenticated and session.trainers.filter(user=user, is_active=True).exists()
 
 
 def attendance_hours(*, slot: Slot, status: str, minutes_missed: int) -> Decimal:
@@ -675,6 +676,12 @@ def attendance_qr_code(*, sheet: AttendanceSheet, now: datetime.datetime | None 
     return _qr_code_for(sheet, _qr_window(now or timezone.now()))
 
 
+def attendance_qr_seconds_left(*, now: datetime.datetime | None = None) -> int:
+    """Seconds until the room's QR code changes."""
+    period = settings.ATTENDANCE_QR_SECONDS
+    return period - int((now or timezone.now()).timestamp()) % period
+
+
 def attendance_qr_check(*, sheet: AttendanceSheet, code: str, now: datetime.datetime | None = None) -> None:
     """Accept the current code and the previous one (a scan just before it changed).
 
@@ -701,8 +708,10 @@ def attendance_link_check(*, token: str) -> tuple[AttendanceSheet, Registration]
         raise TrainingError(_("This link has expired. Scan the QR code again."), "link_expired") from error
     except signing.BadSignature as error:
         raise TrainingError(_("This link is not valid."), "link_invalid") from error
-    sheet = AttendanceSheet.objects.select_related("slot__session__course").get(pk=payload["sheet"])
-    registration = Registration.objects.select_related("user").get(pk=payload["registration"])
+    sheet = AttendanceSheet.objects.select_related("slot__session__course").filter(pk=payload["sheet"]).first()
+    registration = Registration.objects.select_related("user").filter(pk=payload["registration"]).first()
+    if sheet is None or registration is None:
+        raise TrainingError(_("This link is not valid."), "link_invalid")
     return sheet, registration
 
 
@@ -718,6 +727,9 @@ def attendance_link_send(*, sheet: AttendanceSheet, email: str, now: datetime.da
         .first()
     )
     if registration is None:
+        return False
+    # One link a minute per trainee and half-day: a scan does not let anyone flood a mailbox.
+    if not cache.add(f"attendance-link:{sheet.pk}:{registration.pk}", True, timeout=60):
         return False
     from .absences import attendance_link_message_send
 

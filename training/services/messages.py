@@ -34,6 +34,7 @@ _EXPECTED_STATUS = {
     MessageKind.REFUSED: RegistrationStatus.REFUSED,
     MessageKind.REMINDER_7: RegistrationStatus.CONFIRMED,
     MessageKind.REMINDER_1: RegistrationStatus.CONFIRMED,
+    MessageKind.DOCUMENTS: RegistrationStatus.CONFIRMED,
 }
 
 
@@ -48,6 +49,7 @@ def _subject(kind: str, course_title: str) -> str:
         MessageKind.REFUSED: _("Registration not accepted: %(course)s"),
         MessageKind.REMINDER_7: _("In one week: %(course)s"),
         MessageKind.REMINDER_1: _("Tomorrow: %(course)s"),
+        MessageKind.DOCUMENTS: _("Your certificate is available: %(course)s"),
     }
     return subjects[kind] % {"course": course_title}
 
