@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import learner, public, signing, trainer
+from .views import documents, learner, public, signing, trainer
 
 app_name = "training"
 
@@ -12,6 +12,10 @@ urlpatterns = [
     path("espace/inscriptions/<int:registration_id>/annuler/", learner.cancel, name="cancel"),
     path("espace/inscriptions/<int:registration_id>/accepter/", learner.accept_offer, name="accept-offer"),
     path("espace/inscriptions/<int:registration_id>/calendrier.ics", learner.calendar, name="calendar"),
+    path("espace/documents/<int:document_id>/", documents.download, name="document"),
+    # Anyone holding a document checks it
+    path("verification/", documents.verification_form, name="verification-form"),
+    path("verification/<str:code>/", documents.verification, name="verification"),
     # Trainer space
     path("formateur/", trainer.home, name="trainer-home"),
     path("formateur/sessions/<int:session_id>/", trainer.session_detail, name="trainer-session"),

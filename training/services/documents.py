@@ -42,6 +42,7 @@ from wagtail.images.models import SourceImageIOError
 from cms.models import OrganisationSettings
 from cms.pdf import render_pdf
 
+from ..attendance_selectors import session_signed_record
 from ..choices import (
     AttendanceStatus,
     BatchStatus,
@@ -234,6 +235,8 @@ def document_context(
             if rules is not None and rules.live and rules.url
             else "",
         )
+    if kind == DocumentKind.ATTENDANCE_SHEET:
+        context["record"] = session_signed_record(session=session)
     if kind == DocumentKind.PROGRAMME:
         revision = session.course_revision
         context["page"] = revision.as_object() if revision is not None else course

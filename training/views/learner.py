@@ -24,7 +24,12 @@ from ..exceptions import TrainingError
 from ..forms import CancellationForm, RegistrationForm
 from ..ics import session_calendar
 from ..models import Registration, Session
-from ..selectors import PUBLIC_STATUSES, registration_list_for_person, session_for_registration
+from ..selectors import (
+    PUBLIC_STATUSES,
+    document_list_for_person,
+    registration_list_for_person,
+    session_for_registration,
+)
 from ..services.registrations import (
     course_has_prerequisites,
     registration_cancel_by_person,
@@ -135,6 +140,7 @@ def space(request: HttpRequest) -> HttpResponse:
             "upcoming": upcoming,
             "past": past,
             "has_profile": Profile.objects.filter(user=request.user).exists(),
+            "documents": document_list_for_person(user=request.user),
             "now": timezone.now(),
         },
     )
