@@ -42,6 +42,12 @@ _COORDINATION_EXTRA = {
     ("training", "change_attendance"),
     ("training", "view_paperscan"),
     ("training", "add_paperscan"),
+    # Documents: read, issue and re-issue them one by one or in batches. Issued documents are
+    # evidence: never changed or deleted by hand (re-issuing keeps the previous version).
+    ("training", "view_document"),
+    ("training", "add_document"),
+    ("training", "view_documentbatch"),
+    ("training", "add_documentbatch"),
 }
 
 

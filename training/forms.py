@@ -8,7 +8,7 @@ from accounts.models import Department
 from cms.choices import CourseLevel, Modality
 from cms.models import Audience, Theme
 
-from .choices import Funding
+from .choices import DocumentKind, Funding
 from .models import Registration, Session
 from .resources import (
     ParticipantList,
@@ -195,3 +195,36 @@ class ParticipantConfirmForm(forms.Form):
 
     def participant_list(self) -> ParticipantList:
         return participant_list_from_rows(self.cleaned_data["rows"])
+
+
+# Back office: issued documents
+# ------------------------------------------------------------------------------
+
+
+class SessionDocumentIssueForm(forms.Form):
+    """Which documents of a session to issue: the end-of-training ones of every trainee (a batch),
+    or one of the session's own documents."""
+
+    END_OF_TRAINING = "end_of_training"
+
+    kind = forms.ChoiceField(
+        choices=[
+            (END_OF_TRAINING, _("Certificates and attestations")),
+            (DocumentKind.AGREEMENT, DocumentKind.AGREEMENT.label),
+            (DocumentKind.ATTENDANCE_SHEET, DocumentKind.ATTENDANCE_SHEET.label),
+            (DocumentKind.PROGRAMME, DocumentKind.PROGRAMME.label),
+        ],
+        widget=forms.HiddenInput,
+    )
+
+
+class DocumentReissueForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for re-issuing"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Kept with the new version, for example “Trainee's name misspelt”. The current version stays archived, marked superseded."
+        ),
+        error_messages={"required": _("Please say why the document is re-issued.")},
+    )

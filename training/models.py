@@ -832,5 +832,7 @@ class DocumentBatch(models.Model):
 
     @property
     def progress(self) -> int:
-        """Percentage done, 0–100."""
-        return 100 if not self.total else round(100 * self.done / self.total)
+        """Percentage done, 0–100 (0 until the run has counted what it has to do)."""
+        if not self.total:
+            return 100 if self.status == BatchStatus.DONE else 0
+        return round(100 * self.done / self.total)

@@ -18,6 +18,7 @@ from cms.cache import public_content_actions_register
 from .choices import Funding, RegistrationStatus, SessionStatus
 from .models import Organisation, Registration, Session, Trainer, Venue
 from .views import admin_attendance as attendance
+from .views import admin_documents as documents
 from .views.admin import (
     ParticipantsConfirmView,
     ParticipantsPreviewView,
@@ -309,6 +310,39 @@ class AttendanceViewSet(ViewSet):
         ]
 
 
+class DocumentsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(documents.VIEW_BATCH_PERMISSION)
+
+
+class DocumentsViewSet(ViewSet):
+    """The coordinator's issued documents under /admin/documents/ (URL namespace `documents`): a
+    session's documents, downloads, and the bulk issues in the Training menu. No generic add, edit
+    or delete view: documents are issued and re-issued by the services, never changed by hand."""
+
+    url_prefix = "documents"
+    menu_label = _("Documents")
+    menu_icon = "doc-full-inverse"
+    menu_item_class = DocumentsMenuItem
+
+    @property
+    def menu_url(self):
+        return reverse("documents:batches")
+
+    def get_urlpatterns(self):
+        return [
+            path("session/<int:session_id>/", documents.SessionDocumentsView.as_view(), name="session"),
+            path("session/<int:session_id>/emettre/", documents.SessionDocumentIssueView.as_view(), name="issue"),
+            path("<int:document_id>/telecharger/", documents.DocumentDownloadView.as_view(), name="download"),
+            path("<int:document_id>/reemettre/", documents.DocumentReissueView.as_view(), name="reissue"),
+            path("lots/", documents.BatchIndexView.as_view(), name="batches"),
+            path("lots/mois-precedent/", documents.BatchLastMonthView.as_view(), name="batch_last_month"),
+            path("lots/<int:batch_id>/", documents.BatchView.as_view(), name="batch"),
+            path("lots/<int:batch_id>/etat/", documents.BatchStatusView.as_view(), name="batch_status"),
+            path("lots/<int:batch_id>/archive.zip", documents.BatchArchiveView.as_view(), name="batch_zip"),
+        ]
+
+
 class TrainingViewSetGroup(ModelViewSetGroup):
     menu_label = _("Training")
     menu_icon = "calendar-alt"
@@ -317,6 +351,7 @@ class TrainingViewSetGroup(ModelViewSetGroup):
         SessionViewSet("sessions"),
         RegistrationViewSet("registrations"),
         AttendanceViewSet("attendance"),
+        DocumentsViewSet("documents"),
         VenueViewSet("venues"),
         TrainerViewSet("trainers"),
         OrganisationViewSet("structures"),

@@ -272,3 +272,13 @@ def test_a_bulk_issue_reports_progress_mails_once_and_is_idempotent(held, people
     assert len(mail.outbox) == 2  # nobody is told twice
     assert RegistrationMessage.objects.filter(kind=MessageKind.DOCUMENTS).count() == 2
     assert DocumentBatch.objects.count() == 2
+
+
+def test_a_bulk_issue_waits_for_sessions_over_and_validated(session, people, trainer_user):
+    morning, _afternoon = session.slots.order_by("starts_at")
+    _hold(morning, trainer_user, [people["Durand"]])
+    with freeze_time(AFTER):
+        code = _code(lambda: document_batch_create(sessions=[session], label="Trop tôt", by=UserFactory()))
+    assert code == "sessions_not_ready"
+    assert not DocumentBatch.objects.exists()
+    assert _code(lambda: document_batch_create(sessions=[], label="Rien", by=UserFactory())) == "no_session"

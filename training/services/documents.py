@@ -387,14 +387,33 @@ def previous_month(today: datetime.date) -> tuple[datetime.date, datetime.date]:
     return last.replace(day=1), last
 
 
+def _ready(session: Session) -> bool:
+    facts = session_facts(session=session)
+    return facts.finished and facts.validated
+
+
+def sessions_split_ready(*, sessions: list[Session]) -> tuple[list[Session], list[Session]]:
+    """The sessions whose end-of-training documents can be issued (over, attendance validated), and the others."""
+    ready = [session for session in sessions if _ready(session)]
+    return ready, [session for session in sessions if session not in ready]
+
+
 @transaction.atomic
 def document_batch_create(*, sessions: list[Session], label: str, by, kinds: list[str] | None = None) -> DocumentBatch:
-    """Queue the issue of the end-of-training documents of these sessions (run after commit).
+    """Queue the issue of the end-of-training documents of these sessions (run after commit);
+    each must be over with every half-day's attendance validated.
 
-    Errors: `no_session`.
+    Errors: `no_session`, `sessions_not_ready`.
     """
     if not sessions:
         raise TrainingError(_("No session to issue documents for."), "no_session")
+    not_ready = [session.code for session in sessions if not _ready(session)]
+    if not_ready:
+        raise TrainingError(
+            _("These sessions are not over or their attendance is not validated yet: %(codes)s.")
+            % {"codes": ", ".join(not_ready)},
+            "sessions_not_ready",
+        )
     batch = DocumentBatch.objects.create(kinds=kinds or END_OF_TRAINING_KINDS, label=label, requested_by=by)
     batch.sessions.set(sessions)
     from ..tasks import document_batch_run_task

@@ -52,6 +52,7 @@ from ..templatetags.training_tags import percent
 ACCESSIBILITY_PERMISSION = "training.view_accessibility_needs"
 MANAGE_REGISTRATIONS_PERMISSION = "training.change_registration"
 VIEW_ATTENDANCE_PERMISSION = "training.view_attendance"
+VIEW_DOCUMENTS_PERMISSION = "training.view_document"
 
 
 def session_registrations_url(session_id: int) -> str:
@@ -60,6 +61,10 @@ def session_registrations_url(session_id: int) -> str:
 
 def session_attendance_url(session_id: int) -> str:
     return reverse("attendance:session", args=[session_id])
+
+
+def session_documents_url(session_id: int) -> str:
+    return reverse("documents:session", args=[session_id])
 
 
 def _names(registrations) -> str:
@@ -71,7 +76,7 @@ def _names(registrations) -> str:
 
 
 class _RegistrationsButtonMixin:
-    """Header buttons to the session's registrations and attendance, for those who manage them."""
+    """Header buttons to the session's registrations, attendance and documents, for those who manage them."""
 
     @cached_property
     def header_buttons(self):
@@ -82,6 +87,10 @@ class _RegistrationsButtonMixin:
             )
         if self.request.user.has_perm(VIEW_ATTENDANCE_PERMISSION):
             buttons.append(HeaderButton(_("Attendance"), url=session_attendance_url(self.object.pk), icon_name="tasks"))
+        if self.request.user.has_perm(VIEW_DOCUMENTS_PERMISSION):
+            buttons.append(
+                HeaderButton(_("Documents"), url=session_documents_url(self.object.pk), icon_name="doc-full")
+            )
         return buttons
 
 
@@ -153,6 +162,10 @@ class SessionIndexView(generic.IndexView):
         if self.request.user.has_perm(VIEW_ATTENDANCE_PERMISSION):
             buttons.append(
                 MenuItem(_("Attendance"), url=session_attendance_url(instance.pk), icon_name="tasks", priority=16)
+            )
+        if self.request.user.has_perm(VIEW_DOCUMENTS_PERMISSION):
+            buttons.append(
+                MenuItem(_("Documents"), url=session_documents_url(instance.pk), icon_name="doc-full", priority=17)
             )
         return buttons
 
