@@ -816,6 +816,7 @@ class DocumentBatch(models.Model):
     done = models.PositiveIntegerField(_("documents ready"), default=0)
     issued = models.PositiveIntegerField(_("newly issued"), default=0)
     skipped = models.PositiveIntegerField(_("skipped (no hours attended)"), default=0)
+    sessions_done = models.JSONField(_("sessions done"), default=list, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
     archive = models.FileField(

@@ -5,7 +5,7 @@ from smtplib import SMTPException
 from celery import shared_task
 
 from .services.absences import absence_alert_send
-from .services.documents import document_batch_run
+from .services.documents import document_batch_run, document_batch_session_run
 from .services.messages import registration_message_send
 from .services.registrations import registration_offers_expire, registration_reminders_send
 
@@ -31,5 +31,10 @@ def absence_alert_send_task(sheet_id: int) -> bool:
 
 
 @shared_task
-def document_batch_run_task(batch_id: int) -> int:
-    return document_batch_run(batch_id=batch_id).issued
+def document_batch_run_task(batch_id: int) -> None:
+    document_batch_run(batch_id=batch_id)
+
+
+@shared_task
+def document_batch_session_task(batch_id: int, session_id: int) -> None:
+    document_batch_session_run(batch_id=batch_id, session_id=session_id)

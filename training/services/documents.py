@@ -431,17 +431,33 @@ def _batch_registrations(batch: DocumentBatch):
 
 
 def document_batch_run(*, batch_id: int) -> DocumentBatch:
-    """Issue every trainee's end-of-training documents, one transaction each (a retried or
-    restarted run picks up where it stopped and issues nothing twice), then e-mail each trainee
-    who has documents and build the ZIP. Trainees with no hours attended are skipped."""
+    """Count what the batch has to issue, then hand each session to its own task, so that every
+    Celery worker takes a share; the last session done builds the ZIP (`_batch_finish`)."""
+    from ..tasks import document_batch_session_task
+
     batch = DocumentBatch.objects.get(pk=batch_id)
-    if batch.status == BatchStatus.DONE:
+    if batch.status in (BatchStatus.DONE, BatchStatus.FAILED):
         return batch
-    registrations = list(_batch_registrations(batch))
-    DocumentBatch.objects.filter(pk=batch.pk).update(
-        status=BatchStatus.RUNNING, total=len(registrations) * len(batch.kinds), done=0, issued=0, skipped=0
+    session_ids = list(batch.sessions.order_by("code").values_list("pk", flat=True))
+    DocumentBatch.objects.filter(pk=batch.pk, status=BatchStatus.QUEUED).update(
+        status=BatchStatus.RUNNING, total=_batch_registrations(batch).count() * len(batch.kinds)
     )
-    reachable: list[int] = []
+    for session_id in session_ids:
+        document_batch_session_task.delay(batch.pk, session_id)
+    return DocumentBatch.objects.get(pk=batch.pk)
+
+
+def document_batch_session_run(*, batch_id: int, session_id: int) -> None:
+    """Issue the end-of-training documents of one session of a batch, one transaction each.
+
+    A retried or restarted task issues nothing twice (`document_issue` returns the current
+    document); trainees with no hours attended are skipped. Each trainee who has documents is
+    e-mailed once (the message is recorded per registration).
+    """
+    batch = DocumentBatch.objects.get(pk=batch_id)
+    if batch.status != BatchStatus.RUNNING or session_id in batch.sessions_done:
+        return
+    registrations = _batch_registrations(batch).filter(session_id=session_id)
     try:
         for registration in registrations:
             got_any = False
@@ -464,19 +480,35 @@ def document_batch_run(*, batch_id: int) -> DocumentBatch:
                     done=F("done") + 1, issued=F("issued") + issued, skipped=F("skipped") + skipped
                 )
             if got_any:
-                reachable.append(registration.pk)
+                with transaction.atomic():
+                    registration_message_enqueue(registration_id=registration.pk, kind=MessageKind.DOCUMENTS)
     except TrainingError as error:
         DocumentBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.FAILED, error=error.message)
-        return DocumentBatch.objects.get(pk=batch.pk)
-    with transaction.atomic():
-        for registration_id in reachable:
-            registration_message_enqueue(registration_id=registration_id, kind=MessageKind.DOCUMENTS)
-    batch.refresh_from_db()
-    _batch_archive(batch)
-    batch.status = BatchStatus.DONE
-    batch.finished_at = timezone.now()
-    batch.save(update_fields=["status", "finished_at", "archive"])
-    return batch
+        return
+    _batch_finish(batch_id=batch.pk, session_id=session_id)
+
+
+@transaction.atomic
+def _batch_finish(*, batch_id: int, session_id: int) -> None:
+    """Record a session as done; after the last one, set the exact counts and build the ZIP (once)."""
+    batch = DocumentBatch.objects.select_for_update().get(pk=batch_id)
+    if session_id not in batch.sessions_done:
+        batch.sessions_done = [*batch.sessions_done, session_id]
+    if batch.status == BatchStatus.RUNNING and len(batch.sessions_done) >= batch.sessions.count():
+        # Exact figures whatever retries counted twice: issued by this batch, skipped for lack of hours.
+        expected = {(r.pk, kind) for r in _batch_registrations(batch) for kind in batch.kinds}
+        held = set(
+            Document.objects.current()
+            .filter(registration__in=[pk for pk, _kind in expected], kind__in=batch.kinds)
+            .values_list("registration_id", "kind")
+        )
+        batch.done = batch.total = len(expected)
+        batch.issued = Document.objects.filter(batch=batch).count()
+        batch.skipped = len(expected - held)
+        _batch_archive(batch)
+        batch.status = BatchStatus.DONE
+        batch.finished_at = timezone.now()
+    batch.save()
 
 
 def _batch_archive(batch: DocumentBatch) -> None:
