@@ -42,6 +42,7 @@ from cms.models import (
 
 from . import demo_content as content
 from .choices import Funding, Period, SessionStatus, TrainerKind
+from .demo_attendance import attendance_ensure
 from .demo_registrations import registrations_ensure
 from .models import Organisation, Session, Slot, Trainer, Venue
 from .services.sessions import session_record_course_revision
@@ -166,6 +167,10 @@ INTER_PRICE_PER_DAY = Decimal("200.00")
 FIRST_WEEK, LAST_WEEK = -39, 21
 DRAFT_COUNT = 2  # the last sessions of the plan are still being prepared
 CANCELLED_FROM_END = 8  # a future session cancelled for lack of registrations
+# The demo trainer teaches a session running on the day of the seed, so that attendance can be
+# taken at once (sign in as the trainer, /formateur/): Drapps, CPS level 1, in Toulouse.
+DAY_SESSION_TRAINER = "formateur@demo.formations.test"
+DAY_SESSION_COURSE, DAY_SESSION_DEPARTMENT, DAY_SESSION_CAPACITY = "CPS1", "31", 14
 
 
 @dataclass
@@ -211,7 +216,9 @@ def demo_seed(*, today: date) -> SeedReport:
     sessions_ensure(
         plan=plan, courses=courses, venues=venues, trainers=trainers, organisations=organisations, report=report
     )
-    registrations_ensure(today=today, report=report)
+    day_session = plan[-1]  # the demo trainer's session running today
+    registrations_ensure(today=today, report=report, learner_session_key=day_session.key)
+    attendance_ensure(today=today, coordinator=accounts["coordination@demo.formations.test"], report=report)
     return report
 
 
@@ -530,7 +537,8 @@ def session_plan(*, today: date) -> list[PlannedSession]:
     """The demo year, drawn from a fixed random seed.
 
     What each session is (course, funding, département, client, sequence number: its `key`) does
-    not depend on the day of the run; only its dates and status do, relative to `today`.
+    not depend on the day of the run; only its dates and status do, relative to `today`. The last
+    one is the demo trainer's session of the day.
     """
     rng = random.Random(RANDOM_SEED)
     entries = [(short, funding) for short, funding, count in SESSION_MIX for _ in range(count)]
@@ -547,6 +555,10 @@ def session_plan(*, today: date) -> list[PlannedSession]:
     weeks = _plan_weeks(today=today, count=len(entries))
     sequence: dict[tuple[str, str], int] = defaultdict(int)
     busy: dict[date, set[str]] = defaultdict(set)
+    # Today even on a weekend or a holiday (it is a demo), then the next working days.
+    day_session_days = (today, *_working_days(start=today + timedelta(days=1), count=durations[DAY_SESSION_COURSE] - 1))
+    for day in day_session_days:
+        busy[day].add(DAY_SESSION_TRAINER)
     plan = []
     for index, (short, funding) in enumerate(entries):
         client = None
@@ -579,6 +591,22 @@ def session_plan(*, today: date) -> list[PlannedSession]:
                 status=_planned_status(index=index, total=len(entries), days=days, today=today),
             )
         )
+    day_session = (DAY_SESSION_COURSE, DAY_SESSION_DEPARTMENT)
+    sequence[day_session] += 1
+    plan.append(
+        PlannedSession(
+            key=f"{DAY_SESSION_COURSE}-{DAY_SESSION_DEPARTMENT}-{sequence[day_session]:02d}",
+            course_short=DAY_SESSION_COURSE,
+            funding=Funding.DRAPPS,
+            department_code=DAY_SESSION_DEPARTMENT,
+            client_name=None,
+            days=day_session_days,
+            capacity=DAY_SESSION_CAPACITY,
+            venue_index=0,
+            trainer_emails=(DAY_SESSION_TRAINER,),
+            status=SessionStatus.CLOSED,  # registration closed a week before
+        )
+    )
     return plan
 
 

@@ -3,7 +3,8 @@
 Two showcase sessions go through the registration services (a full Drapps session with its
 waiting list, where the demo learner waits; an intra session filled by a group registration),
 and the demo learner is confirmed on another one, so their messages and waiting list are what
-the real flow produces. The other sessions receive confirmed trainees as records, the way an
+the real flow produces. The demo learner is also a trainee of the demo trainer's session of the
+day, to sign its attendance. The other sessions receive confirmed trainees as records, the way an
 import of past years brings them. A session that has any registration is left as it is: a second run
 creates nothing.
 """
@@ -49,8 +50,9 @@ STRUCTURE_NAMES = (
 # fmt: on
 
 
-def registrations_ensure(*, today: date, report) -> None:
-    """Trainees for every offered session that has none yet, and the demo learner's registrations."""
+def registrations_ensure(*, today: date, report, learner_session_key: str) -> None:
+    """Trainees for every offered session that has none yet, and the demo learner's registrations;
+    the demo learner is among the trainees of the session whose code ends with `learner_session_key`."""
     rng = random.Random(f"registrations-{today.year}")
     people = _people_ensure(report=report)
     learner = _learner_profile_ensure()
@@ -84,6 +86,8 @@ def registrations_ensure(*, today: date, report) -> None:
             # Fewer trainees where registration is still open: the session is still filling.
             low = session.capacity // 3 if is_open else max(1, session.capacity - 7)
             high = session.capacity - 2 if is_open else session.capacity
+            if session.code[5:] == learner_session_key:
+                attendees = [learner, *attendees]
             _records_create(session=session, people=attendees[: rng.randint(low, high)], rng=rng)
         report.record("Sessions avec inscrits", created=True)
     _learner_confirmed_ensure(learner=learner, today=today)
@@ -102,7 +106,9 @@ def _people_ensure(*, report) -> list[User]:
     }
     new_users, new_profiles = [], []
     for number, email in enumerate(emails):
-        first_name, last_name = FIRST_NAMES[number % len(FIRST_NAMES)], LAST_NAMES[(number * 7) % len(LAST_NAMES)]
+        # Every first name with every last name: 620 different people, not 30 names over and over.
+        first_name = FIRST_NAMES[number % len(FIRST_NAMES)]
+        last_name = LAST_NAMES[(number // len(FIRST_NAMES) + number * 7) % len(LAST_NAMES)]
         choices = {name: rng.choice(values) for name, values in references.items()}
         job_title, structure = rng.choice(JOB_TITLES), rng.choice(STRUCTURE_NAMES)
         if email in existing:
@@ -177,7 +183,9 @@ def _records_create(*, session: Session, people: list[User], rng: random.Random)
 
 def _learner_confirmed_ensure(*, learner: User, today: date) -> None:
     """The demo learner also holds a confirmed seat on an upcoming session, if one has room."""
-    if Registration.objects.filter(user=learner, status=RegistrationStatus.CONFIRMED).exists():
+    if Registration.objects.filter(
+        user=learner, status=RegistrationStatus.CONFIRMED, session__status=SessionStatus.OPEN
+    ).exists():
         return
     candidates = (
         Session.objects.filter(status=SessionStatus.OPEN)

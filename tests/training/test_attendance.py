@@ -585,3 +585,17 @@ def test_the_learner_space_shows_the_hours_validated(client, opened, morning, tr
     (shown,) = response.context["upcoming"]
     assert shown.hours_attended == Decimal("3.50")
     assert "3,5 h" in response.content.decode()
+
+
+def test_an_ipv6_address_in_any_spelling_keeps_the_chain_intact(opened, morning, trainees):
+    with freeze_time(MORNING):
+        attendance_sign(
+            slot=morning,
+            registration=trainees[0],
+            signature=signature(),
+            method=SignatureMethod.QR_ACCOUNT,
+            actor=trainees[0].user,
+            client=Client(ip_address="2001:0DB8::0001", user_agent="Firefox"),
+        )
+    assert AttendanceProof.objects.get(kind=ProofKind.SIGNATURE).ip_address == "2001:db8::1"
+    assert attendance_chain_verify(sheet=opened) == []

@@ -101,8 +101,10 @@ def sheet_for_slot(slot: Slot) -> AttendanceSheet:
 
 def _sheet_lock(slot: Slot) -> AttendanceSheet:
     """The half-day's sheet row, locked until the end of the transaction: one chain writer at a time."""
-    sheet_for_slot(slot)
-    sheet = AttendanceSheet.objects.select_for_update().get(slot=slot)
+    sheet = AttendanceSheet.objects.select_for_update().filter(slot=slot).first()
+    if sheet is None:  # the first event of the half-day
+        sheet_for_slot(slot)
+        sheet = AttendanceSheet.objects.select_for_update().get(slot=slot)
     sheet.slot = slot
     return sheet
 
@@ -156,6 +158,8 @@ def _proof_append(
 ) -> AttendanceProof:
     """Append a record to the sheet's chain; the caller holds the sheet's lock."""
     client = client or Client()
+    # Hash the address as the database stores it (IPv6 in canonical form), or the chain would break.
+    ip_address = AttendanceProof._meta.get_field("ip_address").to_python(client.ip_address)
     proof = AttendanceProof(
         sheet=sheet,
         sequence=sheet.proof_count + 1,
@@ -164,7 +168,7 @@ def _proof_append(
         actor=actor,
         method=method,
         created_at=now,
-        ip_address=client.ip_address,
+        ip_address=ip_address,
         user_agent=client.user_agent[:400],
         signature_png=signature_png,
         signature_sha256=hashlib.sha256(signature_png).hexdigest() if signature_png else "",
@@ -708,7 +712,7 @@ def attendance_link_check(*, token: str) -> tuple[AttendanceSheet, Registration]
         raise TrainingError(_("This link has expired. Scan the QR code again."), "link_expired") from error
     except signing.BadSignature as error:
         raise TrainingError(_("This link is not valid."), "link_invalid") from error
-    sheet = AttendanceSheet.objects.select_related("slot__session__course").filter(pk=payload["sheet"]).first()
+    sheet = AttendanceSheet.objects.select_related("slot__session").filter(pk=payload["sheet"]).first()
     registration = Registration.objects.select_related("user").filter(pk=payload["registration"]).first()
     if sheet is None or registration is None:
         raise TrainingError(_("This link is not valid."), "link_invalid")

@@ -10,11 +10,13 @@ from training.demo import DEMO_PASSWORD, SeedReport, demo_seed
 class Command(BaseCommand):
     help = (
         "Create the demo data (site pages, catalogue, a year of sessions over the 13 départements, demo "
-        "accounts, registrations and waiting lists). Idempotent: only what is missing is created, nothing existing is changed."
+        "accounts, registrations and waiting lists, attendance of the held half-days). Idempotent: only what is "
+        "missing is created, nothing existing is changed."
     )
 
     def handle(self, *args, **options):
-        # The demo trainees' e-mails are recorded as sent but go nowhere (not even to the console).
+        # The demo trainees' e-mails are recorded as sent but go nowhere (not even to the console); past
+        # absence alerts count as sent (`training.demo_attendance`).
         with (
             override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
             transaction.atomic(),
