@@ -733,8 +733,12 @@ def attendance_link_send(*, sheet: AttendanceSheet, email: str, now: datetime.da
     if registration is None:
         return False
     # One link a minute per trainee and half-day: a scan does not let anyone flood a mailbox.
-    if not cache.add(f"attendance-link:{sheet.pk}:{registration.pk}", True, timeout=60):
-        return False
+    now = now or timezone.now()
+    key = f"attendance-link:{sheet.pk}:{registration.pk}"
+    if not cache.add(key, now.timestamp(), timeout=60):
+        if now.timestamp() - cache.get(key, 0) < 60:
+            return False
+        cache.set(key, now.timestamp(), timeout=60)
     from .absences import attendance_link_message_send
 
     attendance_link_message_send(

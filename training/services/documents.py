@@ -285,7 +285,9 @@ def document_issue(
     now = now or timezone.now()
     # One issuer at a time per session: no two first versions, no version number taken twice.
     session = (
-        Session.objects.select_for_update().select_related("course", "venue", "client_organisation").get(pk=session.pk)
+        Session.objects.select_for_update(of=("self",))
+        .select_related("course", "venue", "client_organisation")
+        .get(pk=session.pk)
     )
     if registration is not None:
         registration = Registration.objects.select_related("user", "organisation").get(pk=registration.pk)
