@@ -34,6 +34,8 @@ _COORDINATION_EXTRA = {
     ("training", "change_registration"),
     ("training", "view_registrationmessage"),
     ("training", "view_accessibility_needs"),
+    # The organisation's identity, signatory and terms (Settings › Organisme) are theirs to keep up.
+    ("cms", "change_organisationsettings"),
     # Attendance: read every sheet and its proofs, record a scanned paper sheet, correct a locked
     # half-day with a reason, follow up absences. Proof records are never edited or deleted.
     ("training", "view_attendancesheet"),

@@ -72,6 +72,9 @@ ORGANISATION_SETTINGS = {
     "disability_referent_name": "Référent handicap formation",
     "disability_referent_email": "handicap@promotion-sante-occitanie.org",
     "privacy_contact_email": "rgpd@promotion-sante-occitanie.org",
+    # A fictional signatory for the demo: the real legal representative is set in Settings › Organisme.
+    "legal_representative_name": "Dominique Roux",
+    "legal_representative_title": "Directeur",
 }
 
 # Demo accounts: (e-mail, first name, last name, staff group or None, superuser, role shown in the summary).

@@ -25,6 +25,7 @@ from .views.admin import (
     RegistrationIndexView,
     RegistrationInspectView,
     SessionCreateView,
+    SessionDeleteView,
     SessionEditView,
     SessionIndexView,
     SessionInspectView,
@@ -43,6 +44,7 @@ class SessionViewSet(ModelViewSet):
     add_view_class = SessionCreateView
     edit_view_class = SessionEditView
     inspect_view_class = SessionInspectView
+    delete_view_class = SessionDeleteView
     # The index view adds the fill rate and the waiting list (annotated, see `SessionIndexView`).
     list_display = ["code", "course", "department", "funding", "status", "capacity"]
     list_filter = ["status", "funding", "department", "modality"]

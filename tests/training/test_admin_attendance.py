@@ -445,3 +445,14 @@ def test_absences_are_listed_and_giving_up_is_recorded(coordinator_client, sessi
     assert (registration.abandonment_reason, registration.abandonment_details) == ("work", "Nouveau poste")
     assert registration.abandoned_at == AFTER
     assert coordinator_client.get(abandon).status_code == 405
+
+
+def test_a_session_with_evidence_is_never_deleted(client, catalogue):
+    client.force_login(UserFactory(is_superuser=True))
+    session = SessionFactory(course=course_create(catalogue=catalogue, title="Preuves"))
+    RegistrationFactory(session=session, status=RegistrationStatus.CONFIRMED)
+
+    response = client.post(reverse("sessions:delete", args=[session.pk]))
+
+    assert response.status_code == 302  # refused with a message (Wagtail's protected usage, or ours), not a 500
+    assert type(session).objects.filter(pk=session.pk).exists()

@@ -41,6 +41,7 @@ trainer_user = test_documents.trainer_user
 session = test_documents.session
 people = test_documents.people
 held = test_documents.held
+signatory = test_documents.signatory  # autouse: documents need their signatory
 
 
 @pytest.fixture(autouse=True)

@@ -554,9 +554,10 @@ def test_a_paper_sheet_is_all_or_nothing(session, morning, afternoon, trainees, 
     coordinator = UserFactory()
 
     def record(slots, marks, content=SCAN):
-        return attendance_paper_record(
-            session=session, slots=slots, marks=marks, scan_name="scan.pdf", scan_content=content, user=coordinator
-        )
+        with freeze_time(MORNING + datetime.timedelta(days=3)):
+            return attendance_paper_record(
+                session=session, slots=slots, marks=marks, scan_name="scan.pdf", scan_content=content, user=coordinator
+            )
 
     everyone = [PaperMark(registration_id=r.pk, status=AttendanceStatus.PRESENT) for r in trainees]
     assert _code(lambda: record([afternoon, morning], {afternoon.pk: everyone, morning.pk: everyone})) == (
@@ -599,3 +600,20 @@ def test_an_ipv6_address_in_any_spelling_keeps_the_chain_intact(opened, morning,
         )
     assert AttendanceProof.objects.get(kind=ProofKind.SIGNATURE).ip_address == "2001:db8::1"
     assert attendance_chain_verify(sheet=opened) == []
+
+
+def test_a_paper_sheet_never_records_a_half_day_to_come(session, morning, trainees):
+    marks = {morning.pk: [PaperMark(registration_id=r.pk, status=AttendanceStatus.PRESENT) for r in trainees]}
+    with freeze_time(MORNING - datetime.timedelta(days=7)):
+        code = _code(
+            lambda: attendance_paper_record(
+                session=session, slots=[morning], marks=marks, scan_name="s.pdf", scan_content=SCAN, user=UserFactory()
+            )
+        )
+    assert code == "half_day_not_started"
+    assert not Attendance.objects.exists()
+
+
+def test_a_half_day_over_is_not_opened_any_more(morning, trainer_user):
+    with freeze_time(datetime.datetime(2026, 12, 14, 13, 31, tzinfo=PARIS)):
+        assert _code(lambda: attendance_sheet_open(slot=morning, user=trainer_user)) == "half_day_over"

@@ -14,6 +14,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from cms.models import OrganisationSettings
 from tests.clock import PARIS
 from tests.factories import (
     OrganisationFactory,
@@ -76,6 +77,16 @@ def _hold(slot, trainer_user, signers, late=None):
             )
     with freeze_time(start + datetime.timedelta(hours=3)):
         attendance_sheet_lock(slot=slot, user=trainer_user, signature=signature())
+
+
+@pytest.fixture(autouse=True)
+def signatory(db):
+    """Documents are signed by the organisation's legal representative."""
+    organisation = OrganisationSettings.load()
+    organisation.legal_representative_name = "Dominique Roux"
+    organisation.legal_representative_title = "Directeur"
+    organisation.save()
+    return organisation
 
 
 @pytest.fixture
@@ -282,3 +293,22 @@ def test_a_bulk_issue_waits_for_sessions_over_and_validated(session, people, tra
     assert code == "sessions_not_ready"
     assert not DocumentBatch.objects.exists()
     assert _code(lambda: document_batch_create(sessions=[], label="Rien", by=UserFactory())) == "no_session"
+
+
+def test_no_signed_document_without_a_legal_representative(held, people, signatory):
+    signatory.legal_representative_name = ""
+    signatory.save()
+    assert _code(lambda: _issue(DocumentKind.CERTIFICATE, held, people["Durand"])) == "signatory_missing"
+    assert not Document.objects.exists()
+
+
+def test_document_files_are_named_for_people_and_never_collide(held, people):
+    namesake = people["Lefebvre"].user
+    namesake.last_name, namesake.first_name = "Durand", "Camille"
+    namesake.save()
+    first, _created = _issue(DocumentKind.CERTIFICATE, held, people["Durand"])
+    second, _created = _issue(DocumentKind.CERTIFICATE, held, people["Lefebvre"])
+    assert first.file.name.endswith(
+        f"certificat-realisation-2026-cps1-12-01-durand-camille-{people['Durand'].pk}-v1.pdf"
+    )
+    assert first.file.name.rsplit("/", 1)[-1] != second.file.name.rsplit("/", 1)[-1]

@@ -280,7 +280,7 @@ def attendance_sheet_open(
     """A trainer of the session opens the half-day for signatures, from the start of its window.
 
     Opening an open sheet again does nothing. Errors: `not_session_trainer`, `sheet_locked`,
-    `outside_half_day`.
+    `outside_half_day` (too early), `half_day_over`.
     """
     now = now or timezone.now()
     _check_trainer(user, slot.session)
@@ -289,6 +289,14 @@ def attendance_sheet_open(
         raise TrainingError(_("This half-day is locked: its attendance can no longer change."), "sheet_locked")
     if sheet.status == SheetStatus.OPEN:
         return sheet
+    if now > slot_signing_window(slot)[1]:
+        raise TrainingError(
+            _(
+                "This half-day is over: its attendance can no longer be signed here. Print its paper sheet, "
+                "have it signed and give it to the coordination."
+            ),
+            "half_day_over",
+        )
     _check_window(slot, now)
     sheet.status = SheetStatus.OPEN
     sheet.opened_at = now
@@ -577,7 +585,7 @@ def attendance_paper_record(
 
     `marks` gives, per slot id, each confirmed trainee's status as read on the paper. All the
     half-days are recorded and locked, or none. Errors: `scan_invalid`, `scan_too_large`,
-    `no_half_day`, `sheet_locked` (a locked half-day is corrected one attendance at a time),
+    `no_half_day`, `half_day_not_started`, `sheet_locked` (a locked half-day is corrected one attendance at a time),
     `marks_incomplete`, and those of a status.
     """
     now = now or timezone.now()
@@ -623,6 +631,12 @@ def _paper_slots_record(
     for slot in sorted(slots, key=lambda s: (s.date, s.starts_at)):
         if slot.session_id != session.pk:
             raise TrainingError(_("This half-day belongs to another session."), "not_session_slot")
+        if now < slot_bounds(slot)[0]:
+            raise TrainingError(
+                _("The half-day of %(slot)s has not started yet: a paper sheet records what happened.")
+                % {"slot": slot},
+                "half_day_not_started",
+            )
         sheet = _sheet_lock(slot)
         if sheet.status == SheetStatus.LOCKED:
             raise TrainingError(_("The half-day of %(slot)s is already locked.") % {"slot": slot}, "sheet_locked")

@@ -81,6 +81,16 @@ TEMPLATES = {
 # Documents of one trainee; the others concern the whole session.
 PERSONAL_KINDS = (DocumentKind.CERTIFICATE, DocumentKind.ATTESTATION, DocumentKind.CONVOCATION)
 END_OF_TRAINING_KINDS = [DocumentKind.CERTIFICATE, DocumentKind.ATTESTATION]
+# Documents the legal representative signs: never issued without one.
+SIGNED_KINDS = (DocumentKind.CERTIFICATE, DocumentKind.ATTESTATION, DocumentKind.AGREEMENT)
+FILE_PREFIXES = {
+    DocumentKind.CERTIFICATE: "certificat-realisation",
+    DocumentKind.ATTESTATION: "attestation-fin-formation",
+    DocumentKind.CONVOCATION: "convocation",
+    DocumentKind.PROGRAMME: "programme",
+    DocumentKind.AGREEMENT: "convention-formation",
+    DocumentKind.ATTENDANCE_SHEET: "feuille-emargement-signee",
+}
 
 
 def verification_code_new() -> str:
@@ -147,7 +157,7 @@ def _check_issuable(kind: str, session: Session, registration: Registration | No
     """The facts the document states, once its rules allow it; raise the reason otherwise.
 
     Errors: `registration_required`, `not_confirmed`, `session_not_finished`,
-    `attendance_not_validated`, `no_hours_attended`, `not_intra`, `no_half_day`.
+    `attendance_not_validated`, `no_hours_attended`, `signatory_missing`, `not_intra`, `no_half_day`.
     """
     if not facts.slots:
         raise TrainingError(_("This session has no half-day yet."), "no_half_day")
@@ -173,6 +183,11 @@ def _check_issuable(kind: str, session: Session, registration: Registration | No
         if hours <= 0:
             raise TrainingError(_("This trainee attended no hour: no certificate is issued."), "no_hours_attended")
         stated["hours_attended"] = str(hours)
+    if kind in SIGNED_KINDS and not OrganisationSettings.load().legal_representative_name.strip():
+        raise TrainingError(
+            _("Set the legal representative who signs documents first (Settings › Organisation)."),
+            "signatory_missing",
+        )
     if kind == DocumentKind.AGREEMENT and session.funding != Funding.INTRA:
         raise TrainingError(_("A training agreement is drawn up for intra sessions."), "not_intra")
     if registration is not None:
@@ -261,8 +276,14 @@ def _signature_image_url() -> str:
 
 
 def _file_name(kind: str, session: Session, registration: Registration | None, version: int) -> str:
-    who = f"-{slugify(registration.user.last_name or registration.user.email.split('@')[0])}" if registration else ""
-    return f"{kind}-{slugify(session.code)}{who}-v{version}.pdf"
+    """For example `certificat-realisation-2026-cps1-12-01-durand-camille-418-v1.pdf`: readable in a
+    ZIP, and unique (two trainees may share a name: the registration number tells them apart)."""
+    who = ""
+    if registration is not None:
+        user = registration.user
+        name = slugify(f"{user.last_name} {user.first_name}") or slugify(user.email.split("@")[0])
+        who = f"-{name}-{registration.pk}"
+    return f"{FILE_PREFIXES[kind]}-{slugify(session.code)}{who}-v{version}.pdf"
 
 
 @transaction.atomic

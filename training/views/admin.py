@@ -12,6 +12,8 @@ import datetime
 from collections import defaultdict
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import ProtectedError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -111,6 +113,24 @@ class SessionEditView(_RegistrationsButtonMixin, _SessionSaveMixin, generic.Edit
 
 class SessionInspectView(_RegistrationsButtonMixin, generic.InspectView):
     pass
+
+
+class SessionDeleteView(generic.DeleteView):
+    """A session with registrations, attendance or documents is evidence: it is cancelled, never deleted."""
+
+    def form_valid(self, form):
+        try:
+            with transaction.atomic():
+                return super().form_valid(form)
+        except ProtectedError:
+            messages.error(
+                self.request,
+                _(
+                    "This session has registrations, attendance or documents, kept as evidence: it cannot be "
+                    "deleted. Set its status to “Cancelled” instead."
+                ),
+            )
+            return redirect("sessions:edit", self.object.pk)
 
 
 class _FillRateColumn(Column):
