@@ -5,9 +5,11 @@ server seeded with the demo (`bench.site`), drives it (`bench.load`), and report
 the issue's targets (`bench.report`). Add one by writing its module and listing it here.
 """
 
-from . import catalogue, registration
+from . import catalogue, documents, registration, signatures
 
 SCENARIOS = {
     "catalogue": catalogue.run,
     "registration": registration.run,
+    "signatures": signatures.run,
+    "documents": documents.run,  # last: its thousand PDFs load the machine
 }

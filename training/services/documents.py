@@ -25,7 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import qrcode
-import qrcode.image.svg
+import qrcode.constants
 from dateutil.relativedelta import relativedelta
 
 from django.conf import settings
@@ -111,8 +111,12 @@ def verification_url(code: str) -> str:
 
 
 def _qr_data_url(url: str) -> str:
-    svg = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, border=1).to_string()
-    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
+    """The QR code as a small PNG: drawn faster than an SVG path, and as sharp once printed."""
+    code = qrcode.QRCode(border=1, box_size=6, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    code.add_data(url)
+    buffer = io.BytesIO()
+    code.make_image().save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 # What a document states
