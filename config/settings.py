@@ -224,6 +224,8 @@ WAGTAIL_DATE_FORMAT = "%d/%m/%Y"
 WAGTAIL_DATETIME_FORMAT = "%d/%m/%Y %H:%M"
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "odt", "ods", "csv", "txt", "zip"]
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
+# No avatar from Gravatar: staff e-mail hashes are not sent to a third party.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # SECURITY
 # ------------------------------------------------------------------------------

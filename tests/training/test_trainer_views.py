@@ -456,3 +456,19 @@ def test_the_trainer_pages_cost_the_same_queries_whatever_the_number_of_trainees
     add_trainees(6)
     assert queries() == few
     assert max(few) <= 16
+
+
+def test_the_device_pad_is_not_shown_when_signing_would_be_refused(trainer_client, trainer_user, morning, trainees):
+    url = reverse("training:trainer-sign", args=[morning.pk, trainees[0].pk])
+    with freeze_time(MORNING):
+        assert trainer_client.get(url).status_code == 302  # not opened yet: back to the list, saying why
+        _opened(morning, trainer_user)
+        assert trainer_client.get(url).status_code == 200
+        attendance_sign(
+            slot=morning,
+            registration=trainees[0],
+            signature=signature(),
+            method=SignatureMethod.TRAINER_DEVICE,
+            actor=trainer_user,
+        )
+        assert trainer_client.get(url).status_code == 302  # already signed

@@ -277,6 +277,15 @@ def sign(request: HttpRequest, trainer: Trainer, slot_id: int, registration_id: 
         status=RegistrationStatus.CONFIRMED,
     )
     error = None
+    if request.method != "POST":
+        # Say at once what signing would refuse, rather than after the trainee has drawn.
+        sheet = AttendanceSheet.objects.filter(slot=slot).first()
+        if sheet is None or sheet.status != SheetStatus.OPEN:
+            messages.error(request, _("The attendance of this half-day is not open."))
+            return _back_to(slot, registration.pk)
+        if Attendance.objects.filter(slot=slot, registration=registration, signature__isnull=False).exists():
+            messages.info(request, _("%(name)s has already signed.") % {"name": _person(registration)})
+            return _back_to(slot, registration.pk)
     if request.method == "POST":
         try:
             attendance_sign(
