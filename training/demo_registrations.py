@@ -152,12 +152,23 @@ def _participants(people: list[User]) -> list[Participant]:
     ]
 
 
+# Adaptations asked by about one trainee in twenty (needs, never a diagnosis), shown to the session's trainers.
+ACCESSIBILITY_NEEDS = [
+    "Déplacement en fauteuil roulant : salle de plain-pied et place à table adaptée.",
+    "Malentendant : être placé près de l'intervenant, supports écrits des consignes.",
+    "Troubles dys : documents en police lisible, un peu plus de temps pour les écrits.",
+    "Besoin de pauses courtes et régulières (traitement médical).",
+]
+
+
 def _records_create(*, session: Session, people: list[User], rng: random.Random) -> None:
     """Confirmed trainees as records (with no message sent), the way an import of past years brings them;
     the flow itself runs on the showcase sessions only, which keeps `seed_demo` quick."""
     opened = timezone.make_aware(datetime.combine(session.first_day - timedelta(days=60), time(9)))
+    needs_rng = random.Random(f"needs-{session.code}")  # its own draws: the rest of the demo stays as it was
     rows = []
     for person in people:
+        needs = needs_rng.choice(ACCESSIBILITY_NEEDS) if needs_rng.random() < 0.05 else ""
         profile = person.profile
         confirmed_at = opened + timedelta(days=rng.randint(0, 45), minutes=rng.randint(0, 600))
         client = session.client_organisation
@@ -176,6 +187,8 @@ def _records_create(*, session: Session, people: list[User], rng: random.Random)
                 activity_sector_id=profile.activity_sector_id,
                 professional_category_id=profile.professional_category_id,
                 department_id=(client.department_id if client else None) or profile.department_id,
+                accessibility_needs=needs,
+                accessibility_consent_at=confirmed_at if needs else None,
             )
         )
     Registration.objects.bulk_create(rows)

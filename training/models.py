@@ -777,17 +777,28 @@ class Document(models.Model):
         verbose_name = _("document")
         verbose_name_plural = _("documents")
         ordering = ["-issued_at", "-pk"]
+        # A trainee's documents and the session's own (no registration) are constrained apart:
+        # NULLs are distinct in a unique index, on SQLite and PostgreSQL alike.
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "session", "registration", "version"],
+                condition=Q(registration__isnull=False),
                 name="document_version_unique",
-                nulls_distinct=False,
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "session", "version"],
+                condition=Q(registration__isnull=True),
+                name="document_session_version_unique",
             ),
             models.UniqueConstraint(
                 fields=["kind", "session", "registration"],
-                condition=Q(superseded_at__isnull=True),
+                condition=Q(superseded_at__isnull=True, registration__isnull=False),
                 name="document_one_current",
-                nulls_distinct=False,
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "session"],
+                condition=Q(superseded_at__isnull=True, registration__isnull=True),
+                name="document_session_one_current",
             ),
         ]
         indexes = [models.Index(fields=["registration", "kind"], name="document_registration_idx")]

@@ -127,3 +127,40 @@ def test_a_person_holds_one_active_registration_per_session(course):
         RegistrationFactory(session=session, user=person, status=RegistrationStatus.WAITLISTED)
 
     assert Registration.objects.filter(session=session, user=person).count() == 2
+
+
+def test_a_document_has_one_current_version_per_trainee_and_per_session(catalogue):
+    import datetime as dt
+
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
+
+    from tests.factories import RegistrationFactory, SessionFactory, course_create
+    from training.choices import DocumentKind, RetentionClass
+    from training.models import Document
+
+    session = SessionFactory(course=course_create(catalogue=catalogue))
+    registration = RegistrationFactory(session=session, status="confirmed")
+
+    def document(code, registration=None, version=1):
+        return Document.objects.create(
+            kind=DocumentKind.CERTIFICATE if registration else DocumentKind.AGREEMENT,
+            session=session,
+            registration=registration,
+            version=version,
+            issued_at=timezone.now(),
+            file="documents/x.pdf",
+            size=1,
+            sha256="0" * 64,
+            verification_code=code,
+            retention_class=RetentionClass.EVIDENCE,
+            retain_until=dt.date(2032, 1, 1),
+        )
+
+    document("AAAAAAAAA1", registration)
+    document("AAAAAAAAA2")
+    for code, owner in (("AAAAAAAAA3", registration), ("AAAAAAAAA4", None)):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            document(code, owner, version=2)  # a second current version
+        with pytest.raises(IntegrityError), transaction.atomic():
+            document(code, owner).superseded_at = None  # the same version twice
