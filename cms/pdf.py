@@ -34,11 +34,12 @@ class DocumentURLFetcher(URLFetcher):
 
 
 def render_html(*, template_name: str, context: dict) -> str:
-    """The HTML of a document, in French and Paris time whatever the caller."""
+    """The HTML of a document, in French and Paris time whatever the caller (the organisation's
+    identity is loaded unless the context brings it)."""
     with translation.override("fr"), timezone.override(settings.TIME_ZONE):
+        organisation = context.get("organisation") or OrganisationSettings.load()
         return render_to_string(
-            template_name,
-            {"organisation": OrganisationSettings.load(), "generated_at": timezone.localtime(), **context},
+            template_name, {"generated_at": timezone.localtime(), **context, "organisation": organisation}
         )
 
 

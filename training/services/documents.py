@@ -112,7 +112,8 @@ def verification_url(code: str) -> str:
 
 def _qr_data_url(url: str) -> str:
     """The QR code as a small PNG: drawn faster than an SVG path, and as sharp once printed."""
-    code = qrcode.QRCode(border=1, box_size=6, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    # A fixed mask pattern spares trying all eight; a printed code this short scans as well.
+    code = qrcode.QRCode(border=1, box_size=6, error_correction=qrcode.constants.ERROR_CORRECT_M, mask_pattern=0)
     code.add_data(url)
     buffer = io.BytesIO()
     code.make_image().save(buffer, format="PNG")
@@ -149,15 +150,24 @@ def session_facts(*, session: Session, now: datetime.datetime | None = None) -> 
 
 
 def _hours_attended(registration: Registration) -> tuple[Decimal, list[Attendance]]:
-    attendances = list(
-        Attendance.objects.filter(registration=registration, slot__sheet__status=SheetStatus.LOCKED)
-        .select_related("slot")
-        .order_by("slot__date", "slot__starts_at")
-    )
-    return sum((a.hours for a in attendances), Decimal("0")), attendances
+    """Hours attended and the attendances behind them (validated half-days), read once per issue."""
+    if not hasattr(registration, "_attended"):
+        attendances = list(
+            Attendance.objects.filter(registration=registration, slot__sheet__status=SheetStatus.LOCKED)
+            .select_related("slot")
+            .order_by("slot__date", "slot__starts_at")
+        )
+        registration._attended = (sum((a.hours for a in attendances), Decimal("0")), attendances)
+    return registration._attended
 
 
-def _check_issuable(kind: str, session: Session, registration: Registration | None, facts: SessionFacts) -> dict:
+def _check_issuable(
+    kind: str,
+    session: Session,
+    registration: Registration | None,
+    facts: SessionFacts,
+    organisation: OrganisationSettings | None = None,
+) -> dict:
     """The facts the document states, once its rules allow it; raise the reason otherwise.
 
     Errors: `registration_required`, `not_confirmed`, `session_not_finished`,
@@ -187,7 +197,8 @@ def _check_issuable(kind: str, session: Session, registration: Registration | No
         if hours <= 0:
             raise TrainingError(_("This trainee attended no hour: no certificate is issued."), "no_hours_attended")
         stated["hours_attended"] = str(hours)
-    if kind in SIGNED_KINDS and not OrganisationSettings.load().legal_representative_name.strip():
+    organisation = organisation or OrganisationSettings.load()
+    if kind in SIGNED_KINDS and not organisation.legal_representative_name.strip():
         raise TrainingError(
             _("Set the legal representative who signs documents first (Settings › Organisation)."),
             "signatory_missing",
@@ -200,11 +211,21 @@ def _check_issuable(kind: str, session: Session, registration: Registration | No
 
 
 def document_context(
-    *, kind: str, session: Session, registration: Registration | None, facts: SessionFacts, issued_at, code: str
+    *,
+    kind: str,
+    session: Session,
+    registration: Registration | None,
+    facts: SessionFacts,
+    issued_at,
+    code: str,
+    organisation: OrganisationSettings | None = None,
 ) -> dict:
     """Everything a document template prints (see `templates/pdf/`)."""
     course = session.course
+    organisation = organisation or OrganisationSettings.load()
+    url = verification_url(code)
     context = {
+        "organisation": organisation,
         "kind": kind,
         "session": session,
         "course": course,
@@ -222,8 +243,8 @@ def document_context(
         "issued_at": issued_at,
         "place_of_issue": "",
         "verification_code": verification_code_display(code),
-        "verification_url": verification_url(code),
-        "verification_qr": _qr_data_url(verification_url(code)),
+        "verification_url": url,
+        "verification_qr": _qr_data_url(url),
     }
     if registration is not None and kind in (DocumentKind.CERTIFICATE, DocumentKind.ATTESTATION):
         hours, attendances = _hours_attended(registration)
@@ -245,9 +266,9 @@ def document_context(
             price_total=None if price is None else price * len(participants),
         )
     if kind in (DocumentKind.CERTIFICATE, DocumentKind.ATTESTATION, DocumentKind.AGREEMENT):
-        context["signature_image_url"] = _signature_image_url()
+        context["signature_image_url"] = _signature_image_url(organisation)
     if kind == DocumentKind.CONVOCATION:
-        rules = OrganisationSettings.load().internal_rules_page
+        rules = organisation.internal_rules_page
         context.update(
             cancellation_deadline=registration_cancellation_deadline(session=session),
             rules_url=settings.WAGTAILADMIN_BASE_URL.rstrip("/") + rules.url
@@ -262,10 +283,10 @@ def document_context(
     return context
 
 
-def _signature_image_url() -> str:
+def _signature_image_url(organisation: OrganisationSettings) -> str:
     """The legal representative's signature and stamp as a `file:` URL for WeasyPrint, or "" when
     none is set or its file cannot be read (the document then leaves room to sign by hand)."""
-    image = OrganisationSettings.load().signature_image
+    image = organisation.signature_image
     if image is None:
         return ""
     try:
@@ -320,13 +341,20 @@ def document_issue(
     if current is not None and not reissue_reason.strip():
         return current, False
     facts = session_facts(session=session, now=now)
-    stated = _check_issuable(kind, session, registration, facts)
+    organisation = OrganisationSettings.load()
+    stated = _check_issuable(kind, session, registration, facts, organisation)
     version = (current.version + 1) if current else 1
     code = verification_code_new()
     while Document.objects.filter(verification_code=code).exists():
         code = verification_code_new()
     context = document_context(
-        kind=kind, session=session, registration=registration, facts=facts, issued_at=now, code=code
+        kind=kind,
+        session=session,
+        registration=registration,
+        facts=facts,
+        issued_at=now,
+        code=code,
+        organisation=organisation,
     )
     context["version"] = version
     pdf = render_pdf(template_name=TEMPLATES[kind], context=context, archival=True)
