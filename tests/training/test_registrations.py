@@ -15,9 +15,9 @@ from tests.factories import (
     professional_create,
     slots_create,
 )
-from training.choices import CancelledBy, Funding, MessageKind, RegistrationStatus, SessionStatus
+from training.choices import CancelledBy, DocumentKind, Funding, MessageKind, RegistrationStatus, SessionStatus
 from training.exceptions import TrainingError
-from training.models import Registration, RegistrationMessage
+from training.models import Document, Registration, RegistrationMessage
 from training.services.registrations import (
     Participant,
     registration_approve,
@@ -82,7 +82,13 @@ def test_free_seat_confirms_and_sends_the_convocation(session, send):
     assert message.to == [registration.user.email]
     assert "Convocation" in message.subject
     names = [name for name, _content, _mimetype in message.attachments]
-    assert names == [f"convocation-{session.code}.ics", "programme-comprendre-les-violences-intrafamiliales.pdf"]
+    assert names == [
+        f"convocation-{session.code}.ics",
+        f"convocation-{session.code}.pdf",  # the convocation as issued: kept, with its verification code
+        "programme-comprendre-les-violences-intrafamiliales.pdf",
+    ]
+    convocation = Document.objects.get(kind=DocumentKind.CONVOCATION, registration=registration)
+    assert message.attachments[1][1] == convocation.file.read()
     assert message.alternatives[0][1] == "text/html"
     assert "lundi 14 décembre 2026" in message.body
 

@@ -8,6 +8,8 @@ sending and marks it sent afterwards, so a retried or duplicated task never send
 
 from __future__ import annotations
 
+import contextlib
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -19,9 +21,10 @@ from django.utils.translation import gettext as _
 from cms.models import OrganisationSettings
 from cms.pdf import page_pdf
 
-from ..choices import MessageKind, RegistrationStatus
+from ..choices import DocumentKind, MessageKind, RegistrationStatus
+from ..exceptions import TrainingError
 from ..ics import session_calendar
-from ..models import Registration, RegistrationMessage
+from ..models import Document, Registration, RegistrationMessage
 
 # The status a registration must still have for its message to make sense when the task runs.
 _EXPECTED_STATUS = {
@@ -69,8 +72,20 @@ def _page_url(page) -> str:
     return _absolute(page.url) if page is not None and page.live and page.url else ""
 
 
+def _convocation_issue(*, registration_id: int) -> None:
+    """Issue the convocation PDF (kept, verifiable) before its e-mail, in its own transaction: the
+    session row is locked before the registration's, in the same order as every other service."""
+    from .documents import document_issue
+
+    registration = Registration.objects.select_related("session").get(pk=registration_id)
+    if registration.status != RegistrationStatus.CONFIRMED:
+        return
+    with contextlib.suppress(TrainingError):  # no half-day yet: the e-mail alone convenes, with its calendar
+        document_issue(kind=DocumentKind.CONVOCATION, session=registration.session, registration=registration)
+
+
 def _attachments(registration: Registration, kind: str, organisation: OrganisationSettings) -> list[tuple]:
-    """The convocation carries the calendar, the programme and the internal rules."""
+    """The convocation carries the calendar, the convocation as a PDF, the programme and the internal rules."""
     if kind != MessageKind.CONFIRMED:
         return []
     session = registration.session
@@ -80,6 +95,12 @@ def _attachments(registration: Registration, kind: str, organisation: Organisati
             session_calendar(session=session, registration=registration, organiser=organisation.name),
             "text/calendar; charset=utf-8; method=PUBLISH",
         ),
+    ]
+    convocation = Document.objects.current().filter(kind=DocumentKind.CONVOCATION, registration=registration).first()
+    if convocation is not None:
+        with convocation.file.open("rb") as stored:
+            files.append((f"convocation-{session.code}.pdf", stored.read(), "application/pdf"))
+    files += [
         (
             f"programme-{session.course.slug}.pdf",
             page_pdf(page=session.course, template_name="pdf/programme.html"),
@@ -141,6 +162,8 @@ def registration_message_send(*, registration_id: int, kind: str) -> bool:
     A message whose moment has passed (a convocation for a registration cancelled since) is
     not sent. The row is locked while sending, so two workers never send the same message.
     """
+    if kind == MessageKind.CONFIRMED:
+        _convocation_issue(registration_id=registration_id)
     with transaction.atomic():
         registration = (
             Registration.objects.select_related("user", "session__course", "session__venue")
