@@ -77,6 +77,33 @@ def _names(registrations) -> str:
 # ------------------------------------------------------------------------------
 
 
+class SessionSectionPageMixin(WagtailAdminTemplateMixin):
+    """The admin furniture of a session's pages: Sessions › code › section › page.
+
+    Subclasses name their section (`section_label`, `section_url`) and set `in_section = False`
+    on the section's own first page.
+    """
+
+    section_label = ""
+    in_section = True
+
+    def section_url(self, session_id: int) -> str:
+        raise NotImplementedError
+
+    def get_page_subtitle(self):
+        return str(self.session)
+
+    def get_breadcrumbs_items(self):
+        items = [
+            *self.breadcrumbs_items,
+            {"url": reverse("sessions:index"), "label": capfirst(Session._meta.verbose_name_plural)},
+            {"url": reverse("sessions:edit", args=[self.session.pk]), "label": self.session.code},
+        ]
+        if self.in_section:
+            items.append({"url": self.section_url(self.session.pk), "label": self.section_label})
+        return [*items, {"url": "", "label": self.get_page_title(), "sublabel": self.get_page_subtitle()}]
+
+
 class _RegistrationsButtonMixin:
     """Header buttons to the session's registrations, attendance and documents, for those who manage them."""
 

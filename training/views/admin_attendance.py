@@ -16,8 +16,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -39,7 +39,7 @@ from ..exceptions import TrainingError
 from ..models import PaperScan, Registration, Session, Slot
 from ..services.absences import registration_abandonment_record
 from ..services.attendance import attendance_chain_verify, attendance_correct, attendance_paper_record
-from .admin import session_attendance_url
+from .admin import SessionSectionPageMixin, session_attendance_url
 from .clients import client_from_request
 
 VIEW_PERMISSION = "training.view_attendance"
@@ -77,24 +77,14 @@ class _SlotMixin(_PermissionMixin):
         return self.slot.session
 
 
-class _PageMixin(WagtailAdminTemplateMixin):
-    """The admin furniture of a session's attendance pages: Sessions › code › Attendance › page."""
+class _PageMixin(SessionSectionPageMixin):
+    """A page of a session's attendance: Sessions › code › Attendance › page."""
 
     header_icon = "tasks"
-    under_attendance = True  # a crumb back to the session's attendance
+    section_label = gettext_lazy("Attendance")
 
-    def get_page_subtitle(self):
-        return str(self.session)
-
-    def get_breadcrumbs_items(self):
-        items = [
-            *self.breadcrumbs_items,
-            {"url": reverse("sessions:index"), "label": capfirst(Session._meta.verbose_name_plural)},
-            {"url": reverse("sessions:edit", args=[self.session.pk]), "label": self.session.code},
-        ]
-        if self.under_attendance:
-            items.append({"url": session_attendance_url(self.session.pk), "label": _("Attendance")})
-        return [*items, {"url": "", "label": self.get_page_title(), "sublabel": self.get_page_subtitle()}]
+    def section_url(self, session_id: int) -> str:
+        return session_attendance_url(session_id)
 
 
 def _pdf_response(content: bytes, filename: str) -> HttpResponse:
@@ -111,7 +101,7 @@ class SessionAttendanceView(_SessionMixin, _PageMixin, TemplateView):
     """Trainees × half-days with each attendance, each half-day's sheet and chain, the scans kept."""
 
     template_name = "training/admin/attendance_session.html"
-    under_attendance = False
+    in_section = False
 
     def get_page_title(self):
         return _("Attendance")

@@ -18,8 +18,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.functional import cached_property
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -39,7 +39,12 @@ from ..services.documents import (
     sessions_finished_between,
     sessions_split_ready,
 )
-from .admin import VIEW_ATTENDANCE_PERMISSION, session_attendance_url, session_documents_url
+from .admin import (
+    VIEW_ATTENDANCE_PERMISSION,
+    SessionSectionPageMixin,
+    session_attendance_url,
+    session_documents_url,
+)
 
 VIEW_PERMISSION = "training.view_document"
 ADD_PERMISSION = "training.add_document"
@@ -70,24 +75,14 @@ def _batch_url(batch: DocumentBatch) -> str:
     return reverse("documents:batch", args=[batch.pk])
 
 
-class _SessionPageMixin(WagtailAdminTemplateMixin):
-    """The admin furniture of a session's document pages: Sessions › code › Documents › page."""
+class _SessionPageMixin(SessionSectionPageMixin):
+    """A page of a session's documents: Sessions › code › Documents › page."""
 
     header_icon = "doc-full"
-    under_documents = True  # a crumb back to the session's documents
+    section_label = gettext_lazy("Documents")
 
-    def get_page_subtitle(self):
-        return str(self.session)
-
-    def get_breadcrumbs_items(self):
-        items = [
-            *self.breadcrumbs_items,
-            {"url": reverse("sessions:index"), "label": capfirst(Session._meta.verbose_name_plural)},
-            {"url": reverse("sessions:edit", args=[self.session.pk]), "label": self.session.code},
-        ]
-        if self.under_documents:
-            items.append({"url": session_documents_url(self.session.pk), "label": _("Documents")})
-        return [*items, {"url": "", "label": self.get_page_title(), "sublabel": self.get_page_subtitle()}]
+    def section_url(self, session_id: int) -> str:
+        return session_documents_url(session_id)
 
 
 class _BatchPageMixin(WagtailAdminTemplateMixin):
@@ -111,7 +106,7 @@ class SessionDocumentsView(_PermissionMixin, _SessionPageMixin, TemplateView):
     there is none yet), the session's own documents, the earlier versions; the issuing actions."""
 
     template_name = "training/admin/documents_session.html"
-    under_documents = False
+    in_section = False
 
     def get_page_title(self):
         return _("Documents")
