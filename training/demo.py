@@ -41,10 +41,12 @@ from cms.models import (
 )
 
 from . import demo_content as content
-from .choices import Funding, Period, SessionStatus, TrainerKind
+from .choices import DocumentKind, Funding, Period, RegistrationStatus, SessionStatus, TrainerKind
 from .demo_attendance import attendance_ensure
-from .demo_registrations import registrations_ensure
-from .models import Organisation, Session, Slot, Trainer, Venue
+from .demo_registrations import LEARNER_EMAIL, registrations_ensure
+from .exceptions import TrainingError
+from .models import Organisation, Registration, Session, Slot, Trainer, Venue
+from .services.documents import document_issue
 from .services.sessions import session_record_course_revision
 
 DEMO_PASSWORD = "demo-formations-2026"
@@ -222,7 +224,24 @@ def demo_seed(*, today: date) -> SeedReport:
     day_session = plan[-1]  # the demo trainer's session running today
     registrations_ensure(today=today, report=report, learner_session_key=day_session.key)
     attendance_ensure(today=today, coordinator=accounts["coordination@demo.formations.test"], report=report)
+    learner_documents_ensure(coordinator=accounts["coordination@demo.formations.test"], report=report)
     return report
+
+
+def learner_documents_ensure(*, coordinator: User, report: SeedReport) -> None:
+    """The demo learner's certificate and attestation for the sessions they attended (issued once)."""
+    registrations = Registration.objects.filter(
+        user__email=LEARNER_EMAIL, status=RegistrationStatus.CONFIRMED, session__status=SessionStatus.DONE
+    ).select_related("session")
+    for registration in registrations:
+        for kind in (DocumentKind.CERTIFICATE, DocumentKind.ATTESTATION):
+            try:
+                _document, created = document_issue(
+                    kind=kind, session=registration.session, registration=registration, by=coordinator
+                )
+            except TrainingError:  # the learner attended no hour of it
+                continue
+            report.record("Documents de la stagiaire de démonstration", created=created)
 
 
 # Accounts ------------------------------------------------------------------------------------

@@ -63,6 +63,13 @@ def registrations_ensure(*, today: date, report, learner_session_key: str) -> No
         .select_related("client_organisation", "course")
         .order_by("first_day", "code")
     )
+    # The demo learner also followed the latest held Drapps session: their space shows its hours and documents.
+    learner_past = (
+        sessions.filter(status=SessionStatus.DONE, funding=Funding.DRAPPS, last_day__lt=today)
+        .order_by("-last_day")
+        .values_list("pk", flat=True)
+        .first()
+    )
     now = timezone.now()
     waiting_list_shown = group_shown = False
     for session in sessions:
@@ -86,8 +93,8 @@ def registrations_ensure(*, today: date, report, learner_session_key: str) -> No
             # Fewer trainees where registration is still open: the session is still filling.
             low = session.capacity // 3 if is_open else max(1, session.capacity - 7)
             high = session.capacity - 2 if is_open else session.capacity
-            if session.code[5:] == learner_session_key:
-                attendees = [learner, *attendees]
+            if session.code[5:] == learner_session_key or session.pk == learner_past:
+                attendees = [learner, *(person for person in attendees if person != learner)]
             _records_create(session=session, people=attendees[: rng.randint(low, high)], rng=rng)
         report.record("Sessions avec inscrits", created=True)
     _learner_confirmed_ensure(learner=learner, today=today)
