@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from .choices import DocumentKind, Funding, RegistrationStatus
 from .models import Document, DocumentBatch, Registration, Session
 from .selectors import registration_hours_attended
-from .services.documents import SessionFacts, session_facts
+from .services.documents import SessionFacts, session_facts, session_facts_refusal
 
 # The documents of the whole session, in the order the page lists them.
 SESSION_KINDS = (DocumentKind.AGREEMENT, DocumentKind.ATTENDANCE_SHEET, DocumentKind.PROGRAMME)
@@ -54,16 +54,10 @@ class SessionDocumentBoard:
 
 
 def _session_pending(facts: SessionFacts, *, end_of_training: bool) -> str:
-    """The reason `document_issue` gives when the session's own facts forbid a document
-    (`no_half_day`, then for the end-of-training ones `session_not_finished`,
-    `attendance_not_validated`), read from the same `session_facts`."""
-    if not facts.slots:
-        return "no_half_day"
-    if end_of_training and not facts.finished:
-        return "session_not_finished"
-    if end_of_training and not facts.validated:
-        return "attendance_not_validated"
-    return ""
+    """The code `document_issue` would give when the session's own facts forbid a document, or ""."""
+    kind = DocumentKind.CERTIFICATE if end_of_training else DocumentKind.PROGRAMME
+    refusal = session_facts_refusal(facts, kind=kind)
+    return refusal.code if refusal is not None else ""
 
 
 def session_document_board(*, session_id: int) -> SessionDocumentBoard:

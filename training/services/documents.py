@@ -166,6 +166,28 @@ def _hours_attended(registration: Registration) -> tuple[Decimal, list[Attendanc
     return registration._attended
 
 
+# Documents that state what happened: issued once the session is over and its attendance final.
+AFTER_SESSION_KINDS = (DocumentKind.CERTIFICATE, DocumentKind.ATTESTATION, DocumentKind.ATTENDANCE_SHEET)
+
+
+def session_facts_refusal(facts: SessionFacts, *, kind: str) -> TrainingError | None:
+    """Why the session itself does not allow this kind of document yet, or None when it does.
+
+    Codes: `no_half_day`, then for the documents stating what happened `session_not_finished`,
+    `attendance_not_validated`. The back office reads the same reasons to explain a missing document.
+    """
+    if not facts.slots:
+        return TrainingError(_("This session has no half-day yet."), "no_half_day")
+    if kind in AFTER_SESSION_KINDS and not facts.finished:
+        return TrainingError(_("The session is not over yet."), "session_not_finished")
+    if kind in AFTER_SESSION_KINDS and not facts.validated:
+        return TrainingError(
+            _("Some half-days of this session are not validated yet: their attendance is not final."),
+            "attendance_not_validated",
+        )
+    return None
+
+
 def _check_issuable(
     kind: str,
     session: Session,
@@ -178,8 +200,9 @@ def _check_issuable(
     Errors: `registration_required`, `not_confirmed`, `session_not_finished`,
     `attendance_not_validated`, `no_hours_attended`, `signatory_missing`, `not_intra`, `no_half_day`.
     """
-    if not facts.slots:
-        raise TrainingError(_("This session has no half-day yet."), "no_half_day")
+    refusal = session_facts_refusal(facts, kind=kind)
+    if refusal is not None:
+        raise refusal
     if kind in PERSONAL_KINDS and registration is None:
         raise TrainingError(_("This document is issued to a trainee."), "registration_required")
     stated: dict = {
@@ -189,14 +212,6 @@ def _check_issuable(
     }
     if kind == DocumentKind.CONVOCATION and registration.status != RegistrationStatus.CONFIRMED:
         raise TrainingError(_("Only a confirmed trainee is convened."), "not_confirmed")
-    if kind in (DocumentKind.CERTIFICATE, DocumentKind.ATTESTATION, DocumentKind.ATTENDANCE_SHEET):
-        if not facts.finished:
-            raise TrainingError(_("The session is not over yet."), "session_not_finished")
-        if not facts.validated:
-            raise TrainingError(
-                _("Some half-days of this session are not validated yet: their attendance is not final."),
-                "attendance_not_validated",
-            )
     if kind in (DocumentKind.CERTIFICATE, DocumentKind.ATTESTATION):
         hours, _attendances = _hours_attended(registration)
         if hours <= 0:
@@ -448,8 +463,7 @@ def previous_month(today: datetime.date) -> tuple[datetime.date, datetime.date]:
 
 
 def _ready(session: Session) -> bool:
-    facts = session_facts(session=session)
-    return facts.finished and facts.validated
+    return session_facts_refusal(session_facts(session=session), kind=DocumentKind.CERTIFICATE) is None
 
 
 def sessions_split_ready(*, sessions: list[Session]) -> tuple[list[Session], list[Session]]:

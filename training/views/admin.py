@@ -80,15 +80,13 @@ def _names(registrations) -> str:
 class SessionSectionPageMixin(WagtailAdminTemplateMixin):
     """The admin furniture of a session's pages: Sessions › code › section › page.
 
-    Subclasses name their section (`section_label`, `section_url`) and set `in_section = False`
-    on the section's own first page.
+    Subclasses name their section (`section_label`, and `section_url_name`, the URL name of the
+    section's page for a session) and set `in_section = False` on that page itself.
     """
 
     section_label = ""
+    section_url_name = ""
     in_section = True
-
-    def section_url(self, session_id: int) -> str:
-        raise NotImplementedError
 
     def get_page_subtitle(self):
         return str(self.session)
@@ -100,7 +98,7 @@ class SessionSectionPageMixin(WagtailAdminTemplateMixin):
             {"url": reverse("sessions:edit", args=[self.session.pk]), "label": self.session.code},
         ]
         if self.in_section:
-            items.append({"url": self.section_url(self.session.pk), "label": self.section_label})
+            items.append({"url": reverse(self.section_url_name, args=[self.session.pk]), "label": self.section_label})
         return [*items, {"url": "", "label": self.get_page_title(), "sublabel": self.get_page_subtitle()}]
 
 

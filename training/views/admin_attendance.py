@@ -82,9 +82,7 @@ class _PageMixin(SessionSectionPageMixin):
 
     header_icon = "tasks"
     section_label = gettext_lazy("Attendance")
-
-    def section_url(self, session_id: int) -> str:
-        return session_attendance_url(session_id)
+    section_url_name = "attendance:session"
 
 
 def _pdf_response(content: bytes, filename: str) -> HttpResponse:

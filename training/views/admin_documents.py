@@ -80,9 +80,7 @@ class _SessionPageMixin(SessionSectionPageMixin):
 
     header_icon = "doc-full"
     section_label = gettext_lazy("Documents")
-
-    def section_url(self, session_id: int) -> str:
-        return session_documents_url(session_id)
+    section_url_name = "documents:session"
 
 
 class _BatchPageMixin(WagtailAdminTemplateMixin):
