@@ -1,9 +1,12 @@
 """factory_boy factories; courses are Wagtail pages and need the `catalogue` fixture as parent."""
 
+import base64
 import datetime
+import io
 from decimal import Decimal
 
 import factory
+from PIL import Image, ImageDraw
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -161,3 +164,19 @@ class ProfileFactory(factory.django.DjangoModelFactory):
 def professional_create(**fields):
     """A person with a complete professional profile, ready to register."""
     return ProfileFactory(**fields).user
+
+
+def signature_png(*, seed: int = 0, ink: bool = True, width: int = 300, height: int = 100) -> bytes:
+    """A signature as the signing pad draws it: transparent, with a line of ink that `seed` varies."""
+    image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    if ink:
+        points = [(20 + 26 * i, 50 + (-1) ** i * (15 + (seed * 7 + i * 3) % 25)) for i in range(11)]
+        ImageDraw.Draw(image).line(points, fill=(20, 20, 60, 255), width=4)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def signature_data_url(**kwargs) -> str:
+    """The same as the pad posts it: a PNG data URL."""
+    return "data:image/png;base64," + base64.b64encode(signature_png(**kwargs)).decode()

@@ -3,11 +3,9 @@ the proof records, a scanned paper sheet, corrections after the lock, the drop-o
 
 import datetime
 import hashlib
-import io
 
 import pytest
 from freezegun import freeze_time
-from PIL import Image, ImageDraw
 
 from django.contrib.auth.models import Group, Permission
 from django.contrib.messages import get_messages
@@ -24,6 +22,7 @@ from tests.factories import (
     TrainerFactory,
     UserFactory,
     course_create,
+    signature_png,
     slots_create,
 )
 from training.choices import (
@@ -54,11 +53,7 @@ def _at(hour: int, minute: int = 0, day: datetime.date = DAY) -> datetime.dateti
 
 
 def _png(seed: int = 0) -> bytes:
-    image = Image.new("RGBA", (300, 100), (0, 0, 0, 0))
-    ImageDraw.Draw(image).line([(20, 70), (90, 20 + seed % 30), (160, 80), (280, 30)], fill=(20, 20, 60, 255), width=4)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
+    return signature_png(seed=seed)
 
 
 @pytest.fixture(autouse=True)

@@ -1,13 +1,10 @@
 """The attendance rules: who may sign what and when, the proof chain, the lock, hours and absences."""
 
-import base64
 import datetime
-import io
 from decimal import Decimal
 
 import pytest
 from freezegun import freeze_time
-from PIL import Image, ImageDraw
 
 from django.contrib.auth.models import Group
 from django.core import mail
@@ -20,6 +17,7 @@ from tests.factories import (
     TrainerFactory,
     UserFactory,
     course_create,
+    signature_data_url,
     slots_create,
 )
 from training.choices import (
@@ -59,14 +57,7 @@ MORNING = datetime.datetime(2026, 12, 14, 9, 15, tzinfo=PARIS)
 PHONE = Client(ip_address="192.0.2.10", user_agent="Mozilla/5.0 (Android 14; Mobile)")
 
 
-def signature(width: int = 300, height: int = 100, ink: bool = True) -> str:
-    """A drawn signature as the canvas sends it: a PNG data URL."""
-    image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
-    if ink:
-        ImageDraw.Draw(image).line([(20, 70), (90, 20), (160, 80), (280, 30)], fill=(20, 20, 60, 255), width=4)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+signature = signature_data_url  # a drawn signature, as the pad posts it
 
 
 @pytest.fixture

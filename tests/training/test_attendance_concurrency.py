@@ -4,13 +4,10 @@ The sheet's row lock keeps one chain writer at a time: simultaneous signatures a
 unbroken chain numbered without gaps, and a trainee who signs twice at once is recorded once.
 """
 
-import base64
 import datetime
-import io
 import threading
 
 import pytest
-from PIL import Image, ImageDraw
 
 from django.db import connection, connections
 
@@ -21,6 +18,7 @@ from tests.factories import (
     UserFactory,
     course_create,
     professional_create,
+    signature_data_url,
     slots_create,
 )
 from training.choices import AttendanceStatus, ProofKind, RegistrationStatus, SignatureMethod
@@ -41,13 +39,7 @@ SIGNED = datetime.datetime(2026, 12, 14, 9, 2, tzinfo=PARIS)
 
 
 def _signature(number: int) -> str:
-    """A drawn signature as the canvas sends it (a PNG data URL), a little different for each person."""
-    image = Image.new("RGBA", (300, 100), (0, 0, 0, 0))
-    points = [(20 + 26 * i, 50 + (-1) ** i * (15 + (number * 7 + i * 3) % 25)) for i in range(11)]
-    ImageDraw.Draw(image).line(points, fill=(20, 30, 80, 255), width=3)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return signature_data_url(seed=number)  # a little different for each person
 
 
 def _run_together(actions: list) -> list:

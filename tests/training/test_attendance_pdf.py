@@ -5,7 +5,6 @@ import io
 import re
 
 import pytest
-from PIL import Image, ImageDraw
 from pypdf import PdfReader
 
 from django.db import connection
@@ -22,6 +21,7 @@ from tests.factories import (
     UserFactory,
     VenueFactory,
     course_create,
+    signature_png,
     slots_create,
 )
 from training.choices import AttendanceStatus, Funding, RegistrationStatus, SignatureMethod
@@ -48,11 +48,7 @@ def _at(hour: int, minute: int = 0, day: datetime.date = DAY) -> datetime.dateti
 
 
 def _png(seed: int = 0) -> bytes:
-    image = Image.new("RGBA", (300, 100), (0, 0, 0, 0))
-    ImageDraw.Draw(image).line([(20, 70), (90, 20 + seed % 30), (160, 80), (280, 30)], fill=(20, 20, 60, 255), width=4)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
+    return signature_png(seed=seed)
 
 
 def _text(pdf: bytes) -> str:

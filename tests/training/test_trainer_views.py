@@ -1,14 +1,11 @@
 """The trainer space: my sessions only, trainees and their needs, and a half-day's attendance
 taken through the screens (open, signatures on the trainer's device, marks, lock)."""
 
-import base64
 import datetime
-import io
 from decimal import Decimal
 
 import pytest
 from freezegun import freeze_time
-from PIL import Image, ImageDraw
 
 from django.contrib.messages import get_messages
 from django.db import connection
@@ -24,6 +21,7 @@ from tests.factories import (
     TrainerFactory,
     UserFactory,
     course_create,
+    signature_data_url,
     slots_create,
 )
 from training import pdf
@@ -43,19 +41,11 @@ MORNING = datetime.datetime(2026, 12, 14, 9, 15, tzinfo=PARIS)
 NEEDS = "Malentendante : merci de parler face à moi."
 
 
-def signature() -> str:
-    """A drawn signature as the canvas sends it: a PNG data URL with a line of ink."""
-    image = Image.new("RGBA", (300, 100), (0, 0, 0, 0))
-    ImageDraw.Draw(image).line([(20, 70), (90, 20), (160, 80), (280, 30)], fill=(20, 20, 60, 255), width=4)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+signature = signature_data_url
 
 
 def blank_signature() -> str:
-    buffer = io.BytesIO()
-    Image.new("RGBA", (300, 100), (0, 0, 0, 0)).save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return signature_data_url(ink=False)
 
 
 @pytest.fixture
