@@ -191,9 +191,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "expire-offers": {"task": "training.tasks.registration_offers_expire_task", "schedule": 15 * 60},
     "send-reminders": {
-        "task": "training.tasks.registration_reminders_send_task",
+        "task": "evaluations.tasks.reminders_send_task",
         "schedule": crontab(hour=8, minute=0),
     },
+    "send-due-surveys": {"task": "evaluations.tasks.surveys_due_send_task", "schedule": crontab(minute=5)},
 }
 
 # REGISTRATION RULES
@@ -212,6 +213,19 @@ ATTENDANCE_SIGN_AFTER_MINUTES = env.int("ATTENDANCE_SIGN_AFTER_MINUTES", default
 ATTENDANCE_QR_SECONDS = env.int("ATTENDANCE_QR_SECONDS", default=120)
 # A one-time signing link sent by e-mail after a scan is valid this long.
 ATTENDANCE_LINK_MINUTES = env.int("ATTENDANCE_LINK_MINUTES", default=15)
+
+# SURVEYS
+# ------------------------------------------------------------------------------
+# The end-of-training survey leaves when the last half-day ends; the follow-up this many months after.
+SURVEY_COLD_MONTHS = env.int("SURVEY_COLD_MONTHS", default=6)
+# The positioning questionnaire goes to confirmed trainees this many days before the first day.
+SURVEY_POSITIONING_DAYS = env.int("SURVEY_POSITIONING_DAYS", default=15)
+# A survey can be answered (and its answers edited) this many days after it is sent.
+SURVEY_OPEN_DAYS = env.int("SURVEY_OPEN_DAYS", default=30)
+# Reminders to those who have not answered, this many days after the invitation (one per delay).
+SURVEY_REMINDER_DAYS = env.list("SURVEY_REMINDER_DAYS", cast=int, default=[3, 10])
+# Sessions that ended longer ago than this when the system starts get no automatic survey.
+SURVEY_CATCH_UP_DAYS = env.int("SURVEY_CATCH_UP_DAYS", default=14)
 
 # WAGTAIL
 # ------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ urlpatterns = [
     path("sitemap.xml", sitemap, name="sitemap"),
     path("", include("cms.urls")),
     path("", include("training.urls")),
+    path("", include("evaluations.urls")),
     path("", include(wagtail_urls)),
 ]
 

@@ -340,6 +340,21 @@ class RegistrationQuerySet(models.QuerySet):
         )
         return self.annotate(session_confirmed=Coalesce(Subquery(confirmed), Value(0)))
 
+    def with_hours_attended(self):
+        """Annotate `hours_attended`: the hours recorded before the system (imported history) when there are,
+        otherwise the sum over the locked half-days (a half-day still open counts nothing yet); and
+        `hours_locked`, that sum alone (None when no half-day of the registration is locked)."""
+        hours = models.DecimalField(max_digits=6, decimal_places=2)
+        locked = (
+            Attendance.objects.filter(registration=OuterRef("pk"), slot__sheet__status=SheetStatus.LOCKED)
+            .values("registration")
+            .annotate(total=Sum("hours"))
+            .values("total")
+        )
+        return self.annotate(hours_locked=Subquery(locked, output_field=hours)).annotate(
+            hours_attended=Coalesce("hours_recorded", "hours_locked", Value(Decimal("0")), output_field=hours)
+        )
+
     def waiting_list(self):
         """Waitlisted registrations in promotion order: position, then arrival."""
         return self.filter(status=RegistrationStatus.WAITLISTED).order_by("waitlist_position", "created_at", "pk")
@@ -455,6 +470,15 @@ class Registration(TimeStampedModel):
     )
 
     # Drop-out follow-up (Qualiopi indicator 12): recorded by the coordination after absences.
+    hours_recorded = models.DecimalField(
+        _("hours attended (recorded before the attendance sheets)"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Imported history: the hours attended according to the sheets of the time."),
+    )
     abandoned_at = models.DateTimeField(_("abandonment recorded at"), null=True, blank=True)
     abandonment_reason = models.CharField(
         _("abandonment reason"), max_length=10, choices=AbandonmentReason.choices, blank=True

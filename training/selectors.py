@@ -355,13 +355,14 @@ def session_attendance_grid(*, session: Session) -> AttendanceGrid:
 
 
 def registration_hours_attended(*, registration_ids) -> dict[int, Decimal]:
-    """Hours attended per registration, from locked half-days only (one query)."""
+    """Hours attended per registration with a locked half-day or hours recorded by an import (one query)."""
     rows = (
-        Attendance.objects.filter(registration_id__in=list(registration_ids), slot__sheet__status=SheetStatus.LOCKED)
-        .values("registration_id")
-        .annotate(total=Sum("hours"))
+        Registration.objects.filter(pk__in=list(registration_ids))
+        .with_hours_attended()
+        .filter(Q(hours_recorded__isnull=False) | Q(hours_locked__isnull=False))
+        .values_list("pk", "hours_attended")
     )
-    return {row["registration_id"]: row["total"] for row in rows}
+    return dict(rows)
 
 
 def absence_followup_list() -> QuerySet[Registration]:

@@ -7,7 +7,7 @@ from celery import shared_task
 from .services.absences import absence_alert_send
 from .services.documents import document_batch_run, document_batch_session_run
 from .services.messages import registration_message_send
-from .services.registrations import registration_offers_expire, registration_reminders_send
+from .services.registrations import registration_offers_expire
 
 
 @shared_task(autoretry_for=(SMTPException, ConnectionError), retry_backoff=True, max_retries=6)
@@ -18,11 +18,6 @@ def registration_message_send_task(registration_id: int, kind: str) -> bool:
 @shared_task
 def registration_offers_expire_task() -> int:
     return registration_offers_expire()
-
-
-@shared_task
-def registration_reminders_send_task() -> int:
-    return registration_reminders_send()
 
 
 @shared_task(autoretry_for=(SMTPException, ConnectionError), retry_backoff=True, max_retries=6)

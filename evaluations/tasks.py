@@ -1,0 +1,30 @@
+"""Celery tasks of the surveys: thin, primary keys in, idempotent (see `services.campaigns`)."""
+
+from smtplib import SMTPException
+
+from celery import shared_task
+
+from training.services.registrations import registration_reminders_send
+
+from .services.campaigns import invitation_remind, invitation_send, reminders_due_send, surveys_due_send
+
+
+@shared_task
+def surveys_due_send_task() -> int:
+    return surveys_due_send()
+
+
+@shared_task
+def reminders_send_task() -> dict:
+    """The morning reminders: trainees before their session, then people who have not answered a survey."""
+    return {"registrations": registration_reminders_send(), "surveys": reminders_due_send()}
+
+
+@shared_task(autoretry_for=(SMTPException, ConnectionError), retry_backoff=True, max_retries=6)
+def invitation_send_task(invitation_id: int) -> bool:
+    return invitation_send(invitation_id=invitation_id)
+
+
+@shared_task(autoretry_for=(SMTPException, ConnectionError), retry_backoff=True, max_retries=6)
+def invitation_remind_task(invitation_id: int, manual: bool = False) -> bool:
+    return invitation_remind(invitation_id=invitation_id, manual=manual)
