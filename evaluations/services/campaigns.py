@@ -210,15 +210,15 @@ def _sessions_held():
     return Session.objects.exclude(status__in=(SessionStatus.CANCELLED, SessionStatus.DRAFT)).with_schedule()
 
 
-def _ensure(session: Session, kind: str, now: datetime.datetime) -> bool:
-    """Open the campaign unless it exists or cannot be (no questionnaire in use, not intra…)."""
+def _ensure(session: Session, kind: str, now: datetime.datetime) -> int:
+    """Open the campaign unless it exists or cannot be (no questionnaire in use, not intra…); how many
+    invitations it created."""
     if Campaign.objects.filter(session=session, kind=kind).exists():
-        return False
+        return 0
     try:
-        campaign_open(kind=kind, session=session, now=now)
+        return campaign_open(kind=kind, session=session, now=now).invitations.count()
     except SurveyError:
-        return False
-    return True
+        return 0
 
 
 def surveys_due_send(*, now: datetime.datetime | None = None) -> int:
@@ -229,22 +229,22 @@ def surveys_due_send(*, now: datetime.datetime | None = None) -> int:
     catch_up = datetime.timedelta(days=settings.SURVEY_CATCH_UP_DAYS)
     Campaign.objects.open().filter(closes_at__lte=now).update(status=CampaignStatus.CLOSED)
 
+    created = 0
     for session in _sessions_held().filter(last_day__gte=today - catch_up, last_day__lte=today):
         if session_ended(session, now):
             for kind in END_OF_TRAINING_KINDS:
                 if kind != QuestionnaireKind.CLIENT or session.funding == Funding.INTRA:
-                    _ensure(session, kind, now)
+                    created += _ensure(session, kind, now)
     cold_day = today - relativedelta(months=settings.SURVEY_COLD_MONTHS)
     for session in _sessions_held().filter(last_day__gte=cold_day - catch_up, last_day__lte=cold_day):
-        _ensure(session, QuestionnaireKind.COLD, now)
+        created += _ensure(session, QuestionnaireKind.COLD, now)
     positioning_day = today + datetime.timedelta(days=settings.SURVEY_POSITIONING_DAYS)
     upcoming = _sessions_held().filter(
         status__in=(SessionStatus.OPEN, SessionStatus.CLOSED), first_day__gt=today, first_day__lte=positioning_day
     )
     for session in upcoming:
-        _ensure(session, QuestionnaireKind.POSITIONING, now)
+        created += _ensure(session, QuestionnaireKind.POSITIONING, now)
 
-    created = 0
     for campaign in (
         Campaign.objects.open().filter(session__isnull=False).select_related("session__client_organisation")
     ):

@@ -1,13 +1,12 @@
 """Capacity under real concurrent transactions (PostgreSQL: one connection per thread, real row locks)."""
 
 import datetime
-import queue
-import threading
 
 import pytest
 
-from django.db import connection, connections
+from django.db import connection
 
+from tests.concurrency import run_concurrently
 from tests.factories import SessionFactory, course_create, professional_create, slots_create
 from training.choices import RegistrationStatus
 from training.models import Registration
@@ -18,43 +17,6 @@ pytestmark = [
     pytest.mark.usefixtures("migrated_state_restored"),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are only meaningful on PostgreSQL"),
 ]
-
-# PostgreSQL accepts 100 connections here: 60 threads keep 60 transactions in flight at once.
-THREADS = 60
-
-
-def _run_concurrently(actions: list) -> list:
-    """Run the actions from THREADS threads, each with its own connection, all released together."""
-    pending = queue.SimpleQueue()
-    for index, action in enumerate(actions):
-        pending.put((index, action))
-    results: list = [None] * len(actions)
-    errors: list[BaseException] = []
-    workers = min(THREADS, len(actions))
-    barrier = threading.Barrier(workers)
-
-    def work():
-        try:
-            barrier.wait(timeout=60)
-            while True:
-                try:
-                    index, action = pending.get_nowait()
-                except queue.Empty:
-                    return
-                results[index] = action()
-        except BaseException as error:  # noqa: BLE001 (reported by the test below)
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=work) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors, errors
-    return results
-
 
 @pytest.fixture
 def session(catalogue):
@@ -74,7 +36,7 @@ def _statuses(session) -> dict[str, int]:
 def test_200_simultaneous_registrations_fill_20_seats_exactly(session):
     people = [professional_create() for _ in range(200)]
 
-    results = _run_concurrently(
+    results = run_concurrently(
         [lambda person=person: registration_create(session=session, user=person).status for person in people]
     )
 
@@ -95,7 +57,7 @@ def test_cancellations_during_a_rush_never_overbook(session):
 
     actions = [lambda r=r: registration_cancel_by_person(registration=r).status for r in confirmed[:10]]
     actions += [lambda p=p: registration_create(session=session, user=p).status for p in newcomers]
-    results = _run_concurrently(actions)
+    results = run_concurrently(actions)
 
     assert results.count(RegistrationStatus.CANCELLED) == 10
     counts = _statuses(session)
