@@ -214,6 +214,11 @@ ATTENDANCE_QR_SECONDS = env.int("ATTENDANCE_QR_SECONDS", default=120)
 # A one-time signing link sent by e-mail after a scan is valid this long.
 ATTENDANCE_LINK_MINUTES = env.int("ATTENDANCE_LINK_MINUTES", default=15)
 
+# EXPORTS
+# ------------------------------------------------------------------------------
+# A back-office list longer than this is exported in the background (see `training.exports`).
+EXPORT_INLINE_MAX_ROWS = env.int("EXPORT_INLINE_MAX_ROWS", default=2000)
+
 # SURVEYS
 # ------------------------------------------------------------------------------
 # The end-of-training survey leaves when the last half-day ends; the follow-up this many months after.

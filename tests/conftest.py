@@ -83,3 +83,23 @@ def send(committed):
             return action(*args, **kwargs)
 
     return run
+
+
+@pytest.fixture
+def coordinator(db):
+    """A member of the Coordination group (the back office's everyday user)."""
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import COORDINATION, roles_sync
+    from tests.factories import UserFactory
+
+    roles_sync()
+    user = UserFactory(first_name="Claire", last_name="Coordinatrice")
+    user.groups.add(Group.objects.get(name=COORDINATION))
+    return user
+
+
+@pytest.fixture
+def coordinator_client(client, coordinator):
+    client.force_login(coordinator)
+    return client

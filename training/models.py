@@ -872,3 +872,37 @@ class DocumentBatch(models.Model):
         if not self.total:
             return 100 if self.status == BatchStatus.DONE else 0
         return round(100 * self.done / self.total)
+
+
+# Spreadsheet exports prepared in the background
+# ------------------------------------------------------------------------------
+
+
+class DataExport(models.Model):
+    """A back-office list exported in the background because it is large (`training.exports`).
+
+    The rows are fixed when it is requested (the primary keys of the filtered list, in order), so
+    the file holds what the person saw; only they can download it, from private storage.
+    """
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("requested by")
+    )
+    resource = models.CharField(_("export"), max_length=200)
+    title = models.CharField(_("title"), max_length=200)
+    format = models.CharField(_("format"), max_length=4)
+    object_ids = models.JSONField(_("rows"), default=list)
+    status = models.CharField(_("status"), max_length=10, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
+    file = models.FileField(_("file"), upload_to="exports/%Y/%m/", blank=True, storage=private_storage)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("ready at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.title

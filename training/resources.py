@@ -20,7 +20,7 @@ from import_export.fields import Field
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import RowResult
-from import_export.widgets import CharWidget, DateTimeWidget
+from import_export.widgets import CharWidget, DateTimeWidget, DateWidget, DecimalWidget, IntegerWidget
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .choices import RegistrationStatus
-from .models import Registration, Session
+from .models import Attendance, Organisation, Registration, Session, Trainer, Venue
 from .services.registrations import Participant
 
 # Participants
@@ -343,3 +343,222 @@ def session_registrations_xlsx(*, session: Session) -> bytes:
     dataset = SessionRegistrationResource().export(registrations, force_native_type=True)
     dataset.title = re.sub(r"[\[\]:*?/\\]", "-", session.code)[:31]  # characters a sheet name cannot hold
     return XLSX().export_data(dataset)
+
+
+# Exports of the back-office lists (`training.exports`)
+# ------------------------------------------------------------------------------
+
+
+class ExportResource(resources.ModelResource):
+    """A list's export: `export_queryset` adds what the columns read, so a row costs no query."""
+
+    def export_queryset(self, queryset):
+        return queryset
+
+    def dehydrate_choice(self, obj, field_name: str) -> str:
+        return getattr(obj, f"get_{field_name}_display")()
+
+
+class SessionResource(ExportResource):
+    code = Field(attribute="code", column_name=gettext_lazy("Code"))
+    course = Field(attribute="course__title", column_name=gettext_lazy("Course"))
+    funding = Field(column_name=gettext_lazy("Funding"))
+    department = Field(attribute="department__code", column_name=gettext_lazy("Département"))
+    venue = Field(attribute="venue__name", column_name=gettext_lazy("Venue"))
+    city = Field(attribute="venue__city", column_name=gettext_lazy("Town"))
+    first_day = Field(attribute="first_day", column_name=gettext_lazy("First day"), widget=DateWidget("%d/%m/%Y"))
+    last_day = Field(attribute="last_day", column_name=gettext_lazy("Last day"), widget=DateWidget("%d/%m/%Y"))
+    planned_hours = Field(attribute="planned_hours", column_name=gettext_lazy("Planned hours"), widget=DecimalWidget())
+    capacity = Field(attribute="capacity", column_name=gettext_lazy("Seats"), widget=IntegerWidget())
+    confirmed = Field(attribute="confirmed_count", column_name=gettext_lazy("Confirmed"), widget=IntegerWidget())
+    waitlisted = Field(attribute="waitlist_count", column_name=gettext_lazy("Waiting list"), widget=IntegerWidget())
+    status = Field(column_name=gettext_lazy("Status"))
+    client = Field(attribute="client_organisation__name", column_name=gettext_lazy("Client structure"))
+    trainers = Field(column_name=gettext_lazy("Trainers"))
+
+    class Meta:
+        model = Session
+        fields = (
+            "code",
+            "course",
+            "funding",
+            "department",
+            "venue",
+            "city",
+            "first_day",
+            "last_day",
+            "planned_hours",
+            "capacity",
+            "confirmed",
+            "waitlisted",
+            "status",
+            "client",
+            "trainers",
+        )
+        export_order = fields
+
+    def export_queryset(self, queryset):
+        return (
+            queryset.select_related("course", "department", "venue", "client_organisation")
+            .prefetch_related("trainers")
+            .with_schedule()
+            .with_registration_counts()
+        )
+
+    def dehydrate_funding(self, session):
+        return self.dehydrate_choice(session, "funding")
+
+    def dehydrate_status(self, session):
+        return self.dehydrate_choice(session, "status")
+
+    def dehydrate_trainers(self, session):
+        return "; ".join(f"{t.first_name} {t.last_name}" for t in session.trainers.all())
+
+
+class RegistrationResource(ExportResource):
+    session = Field(attribute="session__code", column_name=gettext_lazy("Session"))
+    course = Field(attribute="session__course__title", column_name=gettext_lazy("Course"))
+    last_name = Field(attribute="user__last_name", column_name=gettext_lazy("Last name"))
+    first_name = Field(attribute="user__first_name", column_name=gettext_lazy("First name"))
+    email = Field(attribute="user__email", column_name=gettext_lazy("E-mail address"))
+    status = Field(column_name=gettext_lazy("Status"))
+    job_title = Field(attribute="job_title", column_name=gettext_lazy("Job title"))
+    structure = Field(attribute="structure_name", column_name=gettext_lazy("Structure"))
+    structure_type = Field(attribute="structure_type__label", column_name=gettext_lazy("Structure type"))
+    activity_sector = Field(attribute="activity_sector__label", column_name=gettext_lazy("Activity sector"))
+    professional_category = Field(
+        attribute="professional_category__label", column_name=gettext_lazy("Socio-professional category")
+    )
+    department = Field(attribute="department__code", column_name=gettext_lazy("Département"))
+    hours_attended = Field(
+        attribute="hours_attended", column_name=gettext_lazy("Hours attended"), widget=DecimalWidget()
+    )
+    registered_at = Field(attribute="created_at", column_name=gettext_lazy("Registered on"), widget=DateTimeWidget())
+    abandonment = Field(column_name=gettext_lazy("Reason for leaving early"))
+
+    class Meta:
+        model = Registration
+        fields = (
+            "session",
+            "course",
+            "last_name",
+            "first_name",
+            "email",
+            "status",
+            "job_title",
+            "structure",
+            "structure_type",
+            "activity_sector",
+            "professional_category",
+            "department",
+            "hours_attended",
+            "registered_at",
+            "abandonment",
+        )
+        export_order = fields
+
+    def export_queryset(self, queryset):
+        return queryset.select_related(
+            "session__course", "user", "structure_type", "activity_sector", "professional_category", "department"
+        ).with_hours_attended()
+
+    def dehydrate_status(self, registration):
+        return self.dehydrate_choice(registration, "status")
+
+    def dehydrate_abandonment(self, registration):
+        return registration.get_abandonment_reason_display() if registration.abandonment_reason else ""
+
+
+class AttendanceResource(ExportResource):
+    session = Field(attribute="slot__session__code", column_name=gettext_lazy("Session"))
+    date = Field(attribute="slot__date", column_name=gettext_lazy("Date"), widget=DateWidget("%d/%m/%Y"))
+    period = Field(column_name=gettext_lazy("Half-day"))
+    last_name = Field(attribute="registration__user__last_name", column_name=gettext_lazy("Last name"))
+    first_name = Field(attribute="registration__user__first_name", column_name=gettext_lazy("First name"))
+    email = Field(attribute="registration__user__email", column_name=gettext_lazy("E-mail address"))
+    status = Field(column_name=gettext_lazy("Attendance"))
+    minutes_missed = Field(
+        attribute="minutes_missed", column_name=gettext_lazy("Minutes missed"), widget=IntegerWidget()
+    )
+    hours = Field(attribute="hours", column_name=gettext_lazy("Hours attended"), widget=DecimalWidget())
+    reason = Field(attribute="reason", column_name=gettext_lazy("Reason"))
+    signed_at = Field(attribute="signature__created_at", column_name=gettext_lazy("Signed at"), widget=DateTimeWidget())
+    method = Field(column_name=gettext_lazy("Signature method"))
+
+    class Meta:
+        model = Attendance
+        fields = (
+            "session",
+            "date",
+            "period",
+            "last_name",
+            "first_name",
+            "email",
+            "status",
+            "minutes_missed",
+            "hours",
+            "reason",
+            "signed_at",
+            "method",
+        )
+        export_order = fields
+
+    def export_queryset(self, queryset):
+        return queryset.select_related("slot__session", "registration__user", "signature")
+
+    def dehydrate_period(self, attendance):
+        return attendance.slot.get_period_display()
+
+    def dehydrate_status(self, attendance):
+        return self.dehydrate_choice(attendance, "status")
+
+    def dehydrate_method(self, attendance):
+        return attendance.signature.get_method_display() if attendance.signature_id else ""
+
+
+class VenueResource(ExportResource):
+    department = Field(attribute="department__code", column_name=gettext_lazy("Département"))
+
+    class Meta:
+        model = Venue
+        fields = ("name", "address", "postcode", "city", "department", "step_free_access", "accessible_toilets")
+        export_order = fields
+
+    def export_queryset(self, queryset):
+        return queryset.select_related("department")
+
+
+class TrainerResource(ExportResource):
+    kind = Field(column_name=gettext_lazy("Status"))
+
+    class Meta:
+        model = Trainer
+        fields = ("last_name", "first_name", "email", "phone", "kind", "employer", "is_active")
+        export_order = fields
+
+    def dehydrate_kind(self, trainer):
+        return self.dehydrate_choice(trainer, "kind")
+
+
+class OrganisationResource(ExportResource):
+    structure_type = Field(attribute="structure_type__label", column_name=gettext_lazy("Structure type"))
+    department = Field(attribute="department__code", column_name=gettext_lazy("Département"))
+
+    class Meta:
+        model = Organisation
+        fields = (
+            "name",
+            "siret",
+            "structure_type",
+            "department",
+            "address",
+            "postcode",
+            "city",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+        )
+        export_order = fields
+
+    def export_queryset(self, queryset):
+        return queryset.select_related("structure_type", "department")

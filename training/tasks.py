@@ -33,3 +33,10 @@ def document_batch_run_task(batch_id: int) -> None:
 @shared_task
 def document_batch_session_task(batch_id: int, session_id: int) -> None:
     document_batch_session_run(batch_id=batch_id, session_id=session_id)
+
+
+@shared_task
+def data_export_run_task(export_id: int) -> bool:
+    from .exports import data_export_run
+
+    return data_export_run(export_id=export_id)

@@ -16,10 +16,12 @@ from accounts.models import Department
 from cms.cache import public_content_actions_register
 
 from .choices import Funding, RegistrationStatus, SessionStatus
+from .exports import DataExportIndexView, data_export_download
 from .models import Organisation, Registration, Session, Trainer, Venue
 from .views import admin_attendance as attendance
 from .views import admin_documents as documents
 from .views.admin import (
+    OrganisationIndexView,
     ParticipantsConfirmView,
     ParticipantsPreviewView,
     RegistrationIndexView,
@@ -32,6 +34,8 @@ from .views.admin import (
     SessionRegistrationsActionView,
     SessionRegistrationsExportView,
     SessionRegistrationsView,
+    TrainerIndexView,
+    VenueIndexView,
     WaitlistMoveView,
 )
 
@@ -89,6 +93,7 @@ class SessionViewSet(ModelViewSet):
 
 class VenueViewSet(ModelViewSet):
     model = Venue
+    index_view_class = VenueIndexView
     icon = "home"
     menu_label = _("Venues")
     list_display = ["name", "city", "department", "step_free_access"]
@@ -114,6 +119,7 @@ class VenueViewSet(ModelViewSet):
 
 class TrainerViewSet(ModelViewSet):
     model = Trainer
+    index_view_class = TrainerIndexView
     icon = "user"
     menu_label = _("Trainers")
     list_display = ["last_name", "first_name", "kind", "email", "is_active"]
@@ -131,6 +137,7 @@ class TrainerViewSet(ModelViewSet):
 
 class OrganisationViewSet(ModelViewSet):
     model = Organisation
+    index_view_class = OrganisationIndexView
     icon = "group"
     menu_label = _("Structures")
     list_display = ["name", "city", "structure_type", "department"]
@@ -345,6 +352,30 @@ class DocumentsViewSet(ViewSet):
         ]
 
 
+class ExportsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm("wagtailadmin.access_admin")
+
+
+class ExportsViewSet(ViewSet):
+    """The person's exports prepared in the background, under /admin/exports/ (namespace `training_exports`)."""
+
+    url_prefix = "exports"
+    menu_label = _("My exports")
+    menu_icon = "download"
+    menu_item_class = ExportsMenuItem
+
+    @property
+    def menu_url(self):
+        return reverse("training_exports:index")
+
+    def get_urlpatterns(self):
+        return [
+            path("", DataExportIndexView.as_view(), name="index"),
+            path("<int:export_id>/telecharger/", data_export_download, name="download"),
+        ]
+
+
 class TrainingViewSetGroup(ModelViewSetGroup):
     menu_label = _("Training")
     menu_icon = "calendar-alt"
@@ -357,6 +388,7 @@ class TrainingViewSetGroup(ModelViewSetGroup):
         VenueViewSet("venues"),
         TrainerViewSet("trainers"),
         OrganisationViewSet("structures"),
+        ExportsViewSet("training_exports"),
     )
 
 

@@ -37,9 +37,18 @@ from wagtail.admin.widgets.button import HeaderButton
 
 from ..choices import Funding
 from ..exceptions import TrainingError
+from ..exports import ResourceExportMixin
 from ..forms import ParticipantConfirmForm, ParticipantListForm, RegistrationBulkForm, WaitlistMoveForm
 from ..models import Registration, Session
-from ..resources import ParticipantList, session_registrations_xlsx
+from ..resources import (
+    OrganisationResource,
+    ParticipantList,
+    RegistrationResource,
+    SessionResource,
+    TrainerResource,
+    VenueResource,
+    session_registrations_xlsx,
+)
 from ..selectors import session_registration_board
 from ..services.registrations import (
     registration_approve,
@@ -180,8 +189,10 @@ def _fill_rate(session: Session) -> str:
     return text
 
 
-class SessionIndexView(generic.IndexView):
+class SessionIndexView(ResourceExportMixin, generic.IndexView):
     """The sessions with their fill figures: annotated in the one listing query (no query per row)."""
+
+    export_resource_class = SessionResource
 
     def get_base_queryset(self):
         return (
@@ -223,13 +234,27 @@ def _session_fill(registration: Registration) -> str:
     return f"{registration.session_confirmed} / {registration.session.capacity}"
 
 
-class RegistrationIndexView(generic.IndexView):
+class RegistrationIndexView(ResourceExportMixin, generic.IndexView):
+    export_resource_class = RegistrationResource
+
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("user", "session__course").with_session_confirmed()
 
     @cached_property
     def columns(self):
         return [*super().columns, Column("session_fill", label=gettext_lazy("Session fill"), accessor=_session_fill)]
+
+
+class VenueIndexView(ResourceExportMixin, generic.IndexView):
+    export_resource_class = VenueResource
+
+
+class TrainerIndexView(ResourceExportMixin, generic.IndexView):
+    export_resource_class = TrainerResource
+
+
+class OrganisationIndexView(ResourceExportMixin, generic.IndexView):
+    export_resource_class = OrganisationResource
 
 
 class RegistrationInspectView(generic.InspectView):
