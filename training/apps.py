@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class TrainingConfig(AppConfig):
     name = "training"
     verbose_name = _("Training")
+
+    def ready(self):
+        from . import personal_data  # noqa: F401 (registers its sheets of a person's data export)

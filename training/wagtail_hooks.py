@@ -24,6 +24,7 @@ from .views.admin import (
     OrganisationIndexView,
     ParticipantsConfirmView,
     ParticipantsPreviewView,
+    PersonDataExportView,
     RegistrationIndexView,
     RegistrationInspectView,
     SessionCreateView,
@@ -258,6 +259,7 @@ class RegistrationViewSet(ModelViewSet):
                 name="session_participants_confirm",
             ),
             path("session/<int:session_id>/export/", SessionRegistrationsExportView.as_view(), name="session_export"),
+            path("personne/<int:user_id>/donnees.xlsx", PersonDataExportView.as_view(), name="person_data"),
         ]
 
     def get_permissions_to_register(self):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -21,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header
-from django.utils.text import capfirst
+from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
@@ -34,6 +35,8 @@ from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import HeaderButton
+
+from accounts.personal_data import personal_data_workbook
 
 from ..choices import Funding
 from ..exceptions import TrainingError
@@ -308,7 +311,32 @@ class RegistrationInspectView(generic.InspectView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["registration_messages"] = list(self.object.messages.order_by("created_at"))
+        if self.request.user.has_perm(PERSON_DATA_PERMISSION):
+            context["person_data_url"] = reverse("registrations:person_data", args=[self.object.user_id])
         return context
+
+
+# Reading a person's whole record is reading personal data across every registration.
+PERSON_DATA_PERMISSION = "accounts.view_user"
+
+
+class PersonDataExportView(View):
+    """A person's data in one workbook, for the coordination answering a request of access."""
+
+    http_method_names = ["get"]
+
+    def get(self, request: HttpRequest, user_id: int) -> HttpResponse:
+        if not request.user.has_perms((PERSON_DATA_PERMISSION, "training.view_registration")):
+            raise PermissionDenied
+        person = get_object_or_404(get_user_model(), pk=user_id)
+        response = HttpResponse(
+            personal_data_workbook(user=person),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        filename = f"donnees-{slugify(person.get_full_name() or person.pk)}-{timezone.localdate():%Y-%m-%d}.xlsx"
+        response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 # A session's registrations

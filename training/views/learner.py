@@ -9,13 +9,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.forms import ProfileForm
 from accounts.models import Profile
+from accounts.personal_data import personal_data_filename, personal_data_workbook
 from accounts.services import profile_save
 from cms.models import OrganisationSettings
 
@@ -144,6 +145,19 @@ def space(request: HttpRequest) -> HttpResponse:
             "now": timezone.now(),
         },
     )
+
+
+@login_required
+@require_safe
+def personal_data(request: HttpRequest) -> HttpResponse:
+    """`/espace/mes-donnees.xlsx`: everything we hold about me, in one workbook (right of access)."""
+    response = HttpResponse(
+        personal_data_workbook(user=request.user),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=personal_data_filename())
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _safe_next(request: HttpRequest) -> str | None:
