@@ -18,6 +18,7 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are only meaningful on PostgreSQL"),
 ]
 
+
 @pytest.fixture
 def session(catalogue):
     course = course_create(catalogue=catalogue, title="Soutenir les compétences psychosociales")
