@@ -56,3 +56,28 @@ def test_confirmation_email_goes_through_the_broker_once(catalogue, worker):
         time.sleep(0.2)
     assert message is not None and message.kind == MessageKind.CONFIRMED
     assert [m.to for m in mail.outbox] == [[registration.user.email]]
+
+
+def test_survey_invitations_go_through_the_broker_once_each(catalogue, worker):
+    from decimal import Decimal
+
+    from evaluations.models import Invitation
+    from evaluations.services.campaigns import surveys_due_send
+    from tests.factories import RegistrationFactory
+    from training.choices import RegistrationStatus, SessionStatus
+
+    course = course_create(catalogue=catalogue, title="Promouvoir la santé mentale")
+    session = SessionFactory(course=course, status=SessionStatus.DONE)
+    slots_create(session=session, first_day=datetime.date.today() - datetime.timedelta(days=3), days=2)
+    for _index in range(3):
+        RegistrationFactory(session=session, status=RegistrationStatus.CONFIRMED, hours_recorded=Decimal("7"))
+
+    assert surveys_due_send() == 3  # autocommit: the tasks leave at once
+    surveys_due_send()  # a second run (beat firing twice) queues nothing
+
+    for _attempt in range(150):
+        if not Invitation.objects.filter(sent_at__isnull=True).exists():
+            break
+        time.sleep(0.2)
+    assert not Invitation.objects.filter(sent_at__isnull=True).exists()
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(Invitation.objects.values_list("email", flat=True))
