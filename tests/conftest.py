@@ -1,3 +1,5 @@
+# pandas is imported before any test freezes the clock: importing it under freezegun crashes the interpreter.
+import pandas  # noqa: F401
 import pytest
 
 from django.apps import apps

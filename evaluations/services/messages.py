@@ -65,7 +65,11 @@ def invitation_message_build(*, invitation: Invitation, reminder: bool) -> Email
             body=text,
             to=[invitation.email],
             reply_to=[organisation.email] if organisation.email else None,
-            headers={"List-Unsubscribe": f"<{links['opt_out_url']}>"},
+            # RFC 8058: mail clients offer a one-click "unsubscribe" that posts to the opt-out link.
+            headers={
+                "List-Unsubscribe": f"<{links['opt_out_url']}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
         )
         message.attach_alternative(html, "text/html")
     return message
