@@ -219,6 +219,11 @@ ATTENDANCE_LINK_MINUTES = env.int("ATTENDANCE_LINK_MINUTES", default=15)
 # A back-office list longer than this is exported in the background (see `training.exports`).
 EXPORT_INLINE_MAX_ROWS = env.int("EXPORT_INLINE_MAX_ROWS", default=2000)
 
+# HISTORICAL WORKBOOK
+# ------------------------------------------------------------------------------
+# The largest workbook `import_history` (and its back-office page) accepts.
+HISTORY_IMPORT_MAX_BYTES = env.int("HISTORY_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+
 # SURVEYS
 # ------------------------------------------------------------------------------
 # The end-of-training survey leaves when the last half-day ends; the follow-up this many months after.

@@ -242,6 +242,13 @@ class Session(TimeStampedModel, ClusterableModel):
         validators=[MinValueValidator(Decimal("0"))],
     )
     notes = models.TextField(_("internal notes"), blank=True)
+    imported_at = models.DateTimeField(
+        _("imported from the history"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Sessions held before the system, brought by the historical workbook: no e-mail is sent about them."),
+    )
 
     objects = SessionQuerySet.as_manager()
 

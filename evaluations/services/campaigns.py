@@ -207,7 +207,12 @@ def campaign_close(*, campaign: Campaign) -> None:
 
 
 def _sessions_held():
-    return Session.objects.exclude(status__in=(SessionStatus.CANCELLED, SessionStatus.DRAFT)).with_schedule()
+    """Sessions that take place, except those imported from the history (their surveys are history too)."""
+    return (
+        Session.objects.exclude(status__in=(SessionStatus.CANCELLED, SessionStatus.DRAFT))
+        .filter(imported_at__isnull=True)
+        .with_schedule()
+    )
 
 
 def _ensure(session: Session, kind: str, now: datetime.datetime) -> int:

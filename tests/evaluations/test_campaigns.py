@@ -307,3 +307,13 @@ def test_the_client_survey_is_only_for_intra_sessions(held_session):
     with pytest.raises(SurveyError) as refused:
         campaign_open(kind=QuestionnaireKind.CLIENT, session=held_session)
     assert refused.value.code == "not_intra"
+
+
+def test_sessions_imported_from_the_history_get_no_survey(held_session, committed):
+    held_session.imported_at = LAST_END
+    held_session.save()
+
+    _run(committed, LAST_END)
+
+    assert not Campaign.objects.exists()
+    assert mail.outbox == []
