@@ -247,7 +247,9 @@ class Session(TimeStampedModel, ClusterableModel):
         null=True,
         blank=True,
         editable=False,
-        help_text=_("Sessions held before the system, brought by the historical workbook: no e-mail is sent about them."),
+        help_text=_(
+            "Sessions held before the system, brought by the historical workbook: no e-mail is sent about them."
+        ),
     )
 
     objects = SessionQuerySet.as_manager()
