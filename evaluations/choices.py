@@ -45,7 +45,7 @@ class Indicator(models.TextChoices):
     POSITIONING = "positioning", _("Positioning at entry (indicator 8)")
     GROUP_FIT = "group_fit", _("Trainer: group and prerequisites (indicator 30)")
     CLIENT_FIT = "client_fit", _("Client: fit with the need (indicator 30)")
-    COMMENT = "comment", _("Comment")
+    COMMENT = "comment", _("Free comment")
 
 
 class CampaignStatus(models.TextChoices):

@@ -347,12 +347,16 @@ def reminders_due_send(*, now: datetime.datetime | None = None) -> int:
 
 
 def campaign_remind_now(*, campaign: Campaign, invitation_ids=None) -> int:
-    """The coordination's "remind now": queue a reminder to the non-respondents (or those chosen)."""
+    """The coordination's "remind now": queue a reminder to the non-respondents (or those chosen) not
+    invited or reminded in the last `MANUAL_REMINDER_GAP`; how many are queued."""
     from ..tasks import invitation_remind_task
 
     if campaign.status != CampaignStatus.OPEN:
         raise SurveyError(_("This survey is closed: no reminder can be sent."), "survey_closed")
-    pending = campaign.invitations.filter(answered_at__isnull=True, sent_at__isnull=False)
+    recently = timezone.now() - MANUAL_REMINDER_GAP
+    pending = campaign.invitations.filter(answered_at__isnull=True, sent_at__isnull=False).filter(
+        Q(last_reminded_at__lte=recently) | Q(last_reminded_at__isnull=True, sent_at__lte=recently)
+    )
     if invitation_ids is not None:
         pending = pending.filter(pk__in=list(invitation_ids))
     ids = list(pending.values_list("pk", flat=True))
