@@ -50,6 +50,30 @@ _COORDINATION_EXTRA = {
     ("training", "add_document"),
     ("training", "view_documentbatch"),
     ("training", "add_documentbatch"),
+    # Surveys: edit the questionnaires (a questionnaire that was sent keeps its results: no
+    # deletion), read the campaigns and launch one (which also reminds and invites a person),
+    # read the invitations, responses, answers and opt-outs. Answers are never changed by hand.
+    ("evaluations", "add_questionnaire"),
+    ("evaluations", "change_questionnaire"),
+    ("evaluations", "view_questionnaire"),
+    ("evaluations", "add_question"),
+    ("evaluations", "change_question"),
+    ("evaluations", "view_question"),
+    ("evaluations", "view_campaign"),
+    ("evaluations", "add_campaign"),
+    ("evaluations", "view_invitation"),
+    ("evaluations", "view_response"),
+    ("evaluations", "view_answer"),
+    ("evaluations", "view_surveyoptout"),
+    # The quality registers fed by the surveys (Qualiopi indicators 31 and 32).
+    ("evaluations", "add_complaint"),
+    ("evaluations", "change_complaint"),
+    ("evaluations", "view_complaint"),
+    ("evaluations", "delete_complaint"),
+    ("evaluations", "add_improvementaction"),
+    ("evaluations", "change_improvementaction"),
+    ("evaluations", "view_improvementaction"),
+    ("evaluations", "delete_improvementaction"),
 }
 
 

@@ -1,0 +1,232 @@
+"""The surveys' back office: the "Evaluations" menu of the Wagtail admin."""
+
+from django.contrib.auth import get_permission_codename
+from django.contrib.auth.models import Permission
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
+from wagtail.admin.viewsets.base import ViewSet
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+
+from .admin_forms import QualityRecordAdminForm, QuestionnaireAdminForm
+from .filters import CampaignFilterSet
+from .models import Campaign, Complaint, ImprovementAction, Questionnaire, SurveyOptOut
+from .views_admin import campaigns, quality, questionnaires, results
+from .views_admin.common import VIEW_RESPONSE
+
+
+class QuestionnaireViewSet(ModelViewSet):
+    """Questionnaires and their questions, edited inline. "Dupliquer" replaces Wagtail's copy view
+    (which cannot copy the questions); a questionnaire that was sent is never deleted."""
+
+    model = Questionnaire
+    icon = "form"
+    menu_label = _("Questionnaires")
+    index_view_class = questionnaires.QuestionnaireIndexView
+    add_view_class = questionnaires.QuestionnaireCreateView
+    edit_view_class = questionnaires.QuestionnaireEditView
+    delete_view_class = questionnaires.QuestionnaireDeleteView
+    copy_view_enabled = False
+    list_filter = ["kind", "is_active", "anonymous"]
+    search_fields = ["title", "slug"]
+    ordering = ["kind", "title"]
+    edit_handler = ObjectList(
+        [
+            MultiFieldPanel(
+                [
+                    FieldPanel("title"),
+                    FieldRowPanel([FieldPanel("slug"), FieldPanel("kind")]),
+                    FieldRowPanel([FieldPanel("is_active"), FieldPanel("anonymous")]),
+                    FieldPanel("introduction"),
+                ],
+                heading=_("Questionnaire"),
+            ),
+            InlinePanel(
+                "questions",
+                heading=_("Questions"),
+                label=_("question"),
+                min_num=1,
+                panels=[
+                    FieldRowPanel([FieldPanel("key"), FieldPanel("type"), FieldPanel("required")]),
+                    FieldPanel("text"),
+                    FieldPanel("help_text"),
+                    FieldPanel("options"),
+                    FieldPanel("indicator"),
+                ],
+            ),
+        ],
+        base_form_class=QuestionnaireAdminForm,
+    )
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("<int:pk>/dupliquer/", questionnaires.QuestionnaireDuplicateView.as_view(), name="duplicate"),
+        ]
+
+
+class CampaignViewSet(ModelViewSet):
+    """Campaigns are opened by the schedule or launched here, never edited or deleted by hand: the
+    listing, a campaign's page (its results), "remind now", adding a person, launching."""
+
+    model = Campaign
+    icon = "mail"
+    menu_label = _("Campaigns")
+    url_prefix = "enquetes"
+    index_view_class = campaigns.CampaignIndexView
+    filterset_class = CampaignFilterSet
+    search_fields = ["session__code", "session__course__title"]
+    copy_view_enabled = False
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(
+            add_url_name=None,
+            edit_url_name=None,
+            delete_url_name=None,
+            history_url_name=None,
+            usage_url_name=None,
+            **kwargs,
+        )
+
+    def get_urlpatterns(self):
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("lancer/", campaigns.CampaignLaunchView.as_view(), name="launch"),
+            path("<int:pk>/", campaigns.CampaignResultsView.as_view(), name="results"),
+            path("<int:pk>/relancer/", campaigns.CampaignRemindView.as_view(), name="remind"),
+        ]
+
+    def get_permissions_to_register(self):
+        """Viewing and launching (which also reminds and invites) are the rights given here."""
+        codenames = [get_permission_codename(action, self.model_opts) for action in ("view", "add")]
+        return super().get_permissions_to_register().filter(codename__in=codenames)
+
+
+class ResultsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(VIEW_RESPONSE)
+
+
+class ResultsViewSet(ViewSet):
+    """Results across campaigns and the before/after comparison (URL namespace `survey_results`)."""
+
+    url_prefix = "resultats-enquetes"
+    menu_label = _("Results")
+    menu_icon = "table"
+    menu_item_class = ResultsMenuItem
+
+    @property
+    def menu_url(self):
+        return reverse("survey_results:index")
+
+    def get_urlpatterns(self):
+        return [
+            path("", results.ResultsView.as_view(), name="index"),
+            path("avant-apres/", results.BeforeAfterView.as_view(), name="before_after"),
+        ]
+
+
+class ImprovementActionViewSet(ModelViewSet):
+    model = ImprovementAction
+    icon = "tasks"
+    menu_label = _("Improvement actions")
+    url_prefix = "actions-amelioration"
+    index_view_class = quality.ImprovementActionIndexView
+    add_view_class = quality.ImprovementActionCreateView
+    list_filter = ["status", "source"]
+    search_fields = ["title", "description", "session__code"]
+    ordering = ["-created_at"]
+    copy_view_enabled = False
+    edit_handler = ObjectList(
+        [
+            FieldPanel("title"),
+            FieldPanel("description"),
+            FieldRowPanel([FieldPanel("source"), FieldPanel("session"), FieldPanel("complaint")]),
+            FieldPanel("source_response", read_only=True),
+            FieldRowPanel([FieldPanel("status"), FieldPanel("owner")]),
+            FieldRowPanel([FieldPanel("due_on"), FieldPanel("done_on")]),
+            FieldPanel("follow_up"),
+        ],
+        base_form_class=QualityRecordAdminForm,
+    )
+
+
+class ComplaintViewSet(ModelViewSet):
+    model = Complaint
+    icon = "warning"
+    menu_label = _("Complaints")
+    url_prefix = "reclamations"
+    index_view_class = quality.ComplaintIndexView
+    add_view_class = quality.ComplaintCreateView
+    list_filter = ["status"]
+    search_fields = ["subject", "description", "complainant", "email", "session__code"]
+    ordering = ["-received_at"]
+    copy_view_enabled = False
+    edit_handler = ObjectList(
+        [
+            FieldRowPanel([FieldPanel("received_at"), FieldPanel("session")]),
+            FieldRowPanel([FieldPanel("complainant"), FieldPanel("email")]),
+            FieldPanel("subject"),
+            FieldPanel("description"),
+            FieldPanel("source_response", read_only=True),
+            FieldRowPanel([FieldPanel("status"), FieldPanel("owner")]),
+        ],
+        base_form_class=QualityRecordAdminForm,
+    )
+
+
+class SurveyOptOutViewSet(ModelViewSet):
+    """The addresses that asked for no more surveys (the link of every survey e-mail): read only."""
+
+    model = SurveyOptOut
+    icon = "no-view"
+    menu_label = _("Survey opt-outs")
+    url_prefix = "desinscriptions-enquetes"
+    list_display = ["email", "created_at"]
+    search_fields = ["email"]
+    ordering = ["-created_at"]
+    copy_view_enabled = False
+    inspect_view_enabled = False
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(
+            add_url_name=None,
+            edit_url_name=None,
+            delete_url_name=None,
+            history_url_name=None,
+            usage_url_name=None,
+            **kwargs,
+        )
+
+    def get_urlpatterns(self):
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+        ]
+
+    def get_permissions_to_register(self):
+        codename = get_permission_codename("view", self.model_opts)
+        return Permission.objects.filter(content_type__app_label="evaluations", codename=codename)
+
+
+class EvaluationsViewSetGroup(ModelViewSetGroup):
+    menu_label = _("Evaluations")
+    menu_icon = "clipboard-list"
+    menu_order = 300
+    items = (
+        CampaignViewSet("survey_campaigns"),
+        ResultsViewSet("survey_results"),
+        QuestionnaireViewSet("questionnaires"),
+        ImprovementActionViewSet("improvement_actions"),
+        ComplaintViewSet("complaints"),
+        SurveyOptOutViewSet("survey_opt_outs"),
+    )
+
+
+@hooks.register("register_admin_viewset")
+def register_evaluations_viewsets():
+    return EvaluationsViewSetGroup()
