@@ -136,3 +136,30 @@ class BatchStatus(models.TextChoices):
     RUNNING = "running", _("In progress")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
+
+
+class FunderCategory(models.TextChoices):
+    """Where the money of a training comes from: the lines of cadre C of the BPF (cerfa 10443)."""
+
+    COMPANY = "company", _("C1 Companies, for their staff")
+    OPCO_PLAN = "opco_plan", _("C2h OPCO: skills development plan and other schemes")
+    OPCO_CPF = "opco_cpf", _("C2e OPCO or Caisse des dépôts: CPF")
+    PUBLIC_EMPLOYER = "public_employer", _("C3 Public employers, for their staff")
+    EUROPE = "europe", _("C4 European bodies")
+    STATE = "state", _("C5 The State (including its agencies such as the ARS)")
+    REGION = "region", _("C6 Regional councils")
+    FRANCE_TRAVAIL = "france_travail", _("C7 France Travail")
+    OTHER_PUBLIC = "other_public", _("C8 Other public funds")
+    INDIVIDUAL = "individual", _("C9 Individuals paying for themselves")
+    TRAINING_ORGANISATION = "training_organisation", _("C10 Other training organisations (subcontracting)")
+    OTHER = "other", _("C11 Other income")
+
+
+class TraineeType(models.TextChoices):
+    """The trainee's situation, counted in cadre F-1 of the BPF."""
+
+    PRIVATE_EMPLOYEE = "private_employee", _("Employee of a private employer")
+    APPRENTICE = "apprentice", _("Apprentice")
+    JOBSEEKER = "jobseeker", _("Jobseeker")
+    INDIVIDUAL = "individual", _("Individual paying for themselves")
+    OTHER = "other", _("Other (public servant, volunteer, self-employed…)")

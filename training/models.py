@@ -29,6 +29,7 @@ from .choices import (
     BatchStatus,
     CancelledBy,
     DocumentKind,
+    FunderCategory,
     Funding,
     MessageKind,
     Period,
@@ -39,6 +40,7 @@ from .choices import (
     SessionStatus,
     SheetStatus,
     SignatureMethod,
+    TraineeType,
     TrainerKind,
 )
 
@@ -333,6 +335,31 @@ class Slot(models.Model):
         return f"{self.date:%d/%m/%Y} {self.get_period_display().lower()} ({self.starts_at:%H:%M}–{self.ends_at:%H:%M})"
 
 
+class FundingLine(models.Model):
+    """Money received for a session (an invoice or a grant), by origin: cadre C of the BPF counts them
+    by the year they are invoiced."""
+
+    session = ParentalKey(Session, on_delete=models.CASCADE, related_name="funding_lines", verbose_name=_("session"))
+    category = models.CharField(_("origin (BPF)"), max_length=25, choices=FunderCategory.choices)
+    payer = models.CharField(_("paid by"), max_length=200, help_text=_("For example ARS Occitanie, or the client."))
+    amount = models.DecimalField(
+        _("amount excluding tax (€)"), max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    invoiced_on = models.DateField(_("invoiced or granted on"))
+    reference = models.CharField(_("invoice or decision number"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("funding line")
+        verbose_name_plural = _("funding lines")
+        ordering = ["invoiced_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="funding_line_amount_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.payer} — {self.amount} €"
+
+
 class RegistrationQuerySet(models.QuerySet):
     def with_first_day(self):
         """Annotate `first_day`, the date of the session's first half-day."""
@@ -479,6 +506,13 @@ class Registration(TimeStampedModel):
     )
 
     # Drop-out follow-up (Qualiopi indicator 12): recorded by the coordination after absences.
+    trainee_type = models.CharField(
+        _("situation (BPF)"),
+        max_length=20,
+        choices=TraineeType.choices,
+        blank=True,
+        help_text=_("Counted in cadre F-1 of the Bilan pédagogique et financier."),
+    )
     hours_recorded = models.DecimalField(
         _("hours attended (recorded before the attendance sheets)"),
         max_digits=6,

@@ -88,6 +88,15 @@ class SessionViewSet(ModelViewSet):
                 FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at"), FieldPanel("hours")]),
             ],
         ),
+        InlinePanel(
+            "funding_lines",
+            heading=_("Funding received (BPF)"),
+            label=_("funding line"),
+            panels=[
+                FieldRowPanel([FieldPanel("category"), FieldPanel("payer")]),
+                FieldRowPanel([FieldPanel("amount"), FieldPanel("invoiced_on"), FieldPanel("reference")]),
+            ],
+        ),
         FieldPanel("notes"),
     ]
 
@@ -230,6 +239,7 @@ class RegistrationViewSet(ModelViewSet):
         MultiFieldPanel(
             [
                 FieldPanel("funding_note"),
+                FieldPanel("trainee_type"),
                 FieldRowPanel([FieldPanel("job_title"), FieldPanel("structure_name")]),
                 FieldRowPanel([FieldPanel("structure_type"), FieldPanel("organisation")]),
                 FieldRowPanel([FieldPanel("activity_sector"), FieldPanel("professional_category")]),
