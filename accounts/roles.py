@@ -74,6 +74,9 @@ _COORDINATION_EXTRA = {
     ("evaluations", "change_improvementaction"),
     ("evaluations", "view_improvementaction"),
     ("evaluations", "delete_improvementaction"),
+    # The historical workbook: upload, check and import it; read what was imported before.
+    ("evaluations", "add_historyimport"),
+    ("evaluations", "view_historyimport"),
 }
 
 

@@ -275,7 +275,7 @@ def _label_key(value: str) -> str:
     )
 
 
-def _max_bytes() -> int:
+def history_max_bytes() -> int:
     return getattr(settings, "HISTORY_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
 
 
@@ -285,7 +285,7 @@ def _file_error(reason: str, code: str) -> RowError:
 
 def _file_content(file) -> tuple[bytes | None, RowError | None]:
     """The bytes of a path or an uploaded file, unless it is empty or too large."""
-    limit = _max_bytes()
+    limit = history_max_bytes()
     too_large = _file_error(
         _("The file is larger than %(size)s MB: split the workbook.") % {"size": round(limit / 1024 / 1024, 1)},
         "file_too_large",

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wagtail.models import Orderable
 
+from config.storages import private_storage
 from training.models import Registration, Session, Trainer
 
 from .choices import (
@@ -435,3 +436,43 @@ class ImprovementAction(models.Model):
 
     def __str__(self):
         return self.title
+
+
+# The historical workbook imported from the back office
+# ------------------------------------------------------------------------------
+
+
+class HistoryImportStatus(models.TextChoices):
+    REJECTED = "rejected", _("Errors found: nothing imported")
+    CHECKED = "checked", _("Checked: waiting for confirmation")
+    QUEUED = "queued", _("Being imported")
+    IMPORTED = "imported", _("Imported")
+    FAILED = "failed", _("Failed: nothing imported")
+
+
+class HistoryImport(models.Model):
+    """A workbook uploaded in the back office: checked at once, imported once the coordinator confirms.
+
+    The file is kept (private storage, with its sha256) as the record of what was brought in, with the
+    report of the check and of the import.
+    """
+
+    file = models.FileField(_("workbook"), upload_to="imports/%Y/%m/", storage=private_storage)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("sha256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    status = models.CharField(_("status"), max_length=10, choices=HistoryImportStatus.choices)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("historical import")
+        verbose_name_plural = _("historical imports")
+        ordering = ["-uploaded_at"]
+
+    def __str__(self):
+        return self.original_name

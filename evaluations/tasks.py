@@ -28,3 +28,10 @@ def invitation_send_task(invitation_id: int) -> bool:
 @shared_task(autoretry_for=(SMTPException, ConnectionError), retry_backoff=True, max_retries=6)
 def invitation_remind_task(invitation_id: int, manual: bool = False) -> bool:
     return invitation_remind(invitation_id=invitation_id, manual=manual)
+
+
+@shared_task
+def history_import_run_task(upload_id: int) -> bool:
+    from .services.history_imports import history_import_run
+
+    return history_import_run(upload_id=upload_id)

@@ -14,7 +14,7 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from .admin_forms import QualityRecordAdminForm, QuestionnaireAdminForm
 from .filters import CampaignFilterSet
 from .models import Campaign, Complaint, ImprovementAction, Questionnaire, SurveyOptOut
-from .views_admin import campaigns, quality, questionnaires, results
+from .views_admin import campaigns, history, quality, questionnaires, results
 from .views_admin.common import VIEW_RESPONSE
 
 
@@ -213,6 +213,33 @@ class SurveyOptOutViewSet(ModelViewSet):
         return Permission.objects.filter(content_type__app_label="evaluations", codename=codename)
 
 
+class HistoryMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(history.IMPORT_PERMISSION)
+
+
+class HistoryImportViewSet(ViewSet):
+    """The historical workbook: upload, preview, confirm (URL namespace `history_imports`)."""
+
+    url_prefix = "historique"
+    menu_label = _("Historical workbook")
+    menu_icon = "upload"
+    menu_item_class = HistoryMenuItem
+
+    @property
+    def menu_url(self):
+        return reverse("history_imports:index")
+
+    def get_urlpatterns(self):
+        return [
+            path("", history.HistoryIndexView.as_view(), name="index"),
+            path("modele.xlsx", history.HistoryTemplateView.as_view(), name="template"),
+            path("<int:upload_id>/", history.HistoryDetailView.as_view(), name="detail"),
+            path("<int:upload_id>/erreurs.xlsx", history.HistoryProblemsView.as_view(), name="problems"),
+            path("<int:upload_id>/classeur.xlsx", history.HistoryFileView.as_view(), name="file"),
+        ]
+
+
 class EvaluationsViewSetGroup(ModelViewSetGroup):
     menu_label = _("Evaluations")
     menu_icon = "clipboard-list"
@@ -224,6 +251,7 @@ class EvaluationsViewSetGroup(ModelViewSetGroup):
         ImprovementActionViewSet("improvement_actions"),
         ComplaintViewSet("complaints"),
         SurveyOptOutViewSet("survey_opt_outs"),
+        HistoryImportViewSet("history_imports"),
     )
 
 
