@@ -98,6 +98,7 @@ class CampaignViewSet(ModelViewSet):
             path("lancer/", campaigns.CampaignLaunchView.as_view(), name="launch"),
             path("<int:pk>/", campaigns.CampaignResultsView.as_view(), name="results"),
             path("<int:pk>/relancer/", campaigns.CampaignRemindView.as_view(), name="remind"),
+            path("<int:pk>/reponses.xlsx", campaigns.CampaignAnswersExportView.as_view(), name="answers_export"),
         ]
 
     def get_permissions_to_register(self):

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
+from django.utils.http import content_disposition_header
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -28,12 +29,14 @@ from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import HeaderButton
 
+from training.exports import CONTENT_TYPES, ResourceExportMixin, resource_export
 from training.templatetags.training_tags import percent
 
 from ..admin_forms import CampaignLaunchForm, InvitationAddForm, RemindForm, survey_error_to_form
 from ..choices import CampaignOrigin, CampaignStatus
 from ..exceptions import SurveyError
-from ..models import Campaign
+from ..models import Answer, Campaign
+from ..resources import AnswerResource, CampaignResource
 from ..results import (
     campaign_find,
     campaign_for_results,
@@ -67,9 +70,11 @@ def _rate(campaign: Campaign) -> str:
     return percent(rate) if rate is not None else "—"
 
 
-class CampaignIndexView(generic.IndexView):
+class CampaignIndexView(ResourceExportMixin, generic.IndexView):
     """Each campaign's subject, course, kind, dates, invitations, answers and response rate (annotated
     in the listing query), filterable; with the form launching a survey now."""
+
+    export_resource_class = CampaignResource
 
     template_name = "evaluations/admin/campaign_index.html"
     default_ordering = "-opened_at"
@@ -198,6 +203,14 @@ class CampaignResultsView(_CampaignPageMixin, TemplateView):
         if campaign.session_id and user.has_perm("training.change_session"):
             buttons.append(
                 HeaderButton(_("Session"), url=reverse("sessions:edit", args=[campaign.session_id]), icon_name="date")
+            )
+        if user.has_perm(VIEW_RESPONSE):
+            buttons.append(
+                HeaderButton(
+                    _("Answers (XLSX)"),
+                    url=reverse("survey_campaigns:answers_export", args=[campaign.pk]),
+                    icon_name="download",
+                )
             )
         return buttons
 
@@ -364,3 +377,19 @@ class CampaignLaunchView(SurveyPermissionMixin, WagtailAdminTemplateMixin, Templ
                     )
                 return redirect(campaign_url(campaign.pk))
         return self.render_to_response(self.get_context_data(form=form))
+
+
+class CampaignAnswersExportView(SurveyPermissionMixin, View):
+    """Every answer of the campaign in the long format of the historical workbook (`Reponses`)."""
+
+    also_required = (VIEW_RESPONSE,)
+
+    def get(self, request, pk: int):
+        campaign = get_object_or_404(Campaign.objects.select_related("session"), pk=pk)
+        content, _count = resource_export(AnswerResource, Answer.objects.filter(response__campaign=campaign), "xlsx")
+        response = HttpResponse(content, content_type=CONTENT_TYPES["xlsx"])
+        subject = campaign.session.code if campaign.session_id else campaign.year
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=f"reponses-{campaign.kind}-{subject}.xlsx"
+        )
+        return response

@@ -16,9 +16,12 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.log_actions import log
 
+from training.exports import ResourceExportMixin
+
 from ..admin_forms import QualityRecordAdminForm
 from ..exceptions import SurveyError
 from ..models import Response
+from ..resources import ComplaintResource, ImprovementActionResource
 from ..results import answer_label, response_for_quality
 from ..services.quality import (
     complaint_create_from_response,
@@ -37,7 +40,9 @@ def _date(value) -> str:
     return date_format(value, "SHORT_DATE_FORMAT")
 
 
-class ImprovementActionIndexView(generic.IndexView):
+class ImprovementActionIndexView(ResourceExportMixin, generic.IndexView):
+    export_resource_class = ImprovementActionResource
+
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("session", "owner")
 
@@ -59,7 +64,9 @@ class ImprovementActionIndexView(generic.IndexView):
         ]
 
 
-class ComplaintIndexView(generic.IndexView):
+class ComplaintIndexView(ResourceExportMixin, generic.IndexView):
+    export_resource_class = ComplaintResource
+
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("session", "owner")
 
