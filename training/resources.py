@@ -22,9 +22,10 @@ from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import RowResult
 from import_export.widgets import CharWidget, DateTimeWidget, DateWidget, DecimalWidget, IntegerWidget
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, Count, IntegerField, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -562,3 +563,53 @@ class OrganisationResource(ExportResource):
 
     def export_queryset(self, queryset):
         return queryset.select_related("structure_type", "department")
+
+
+class PersonResource(ExportResource):
+    """The people who registered (or were imported), with their professional profile."""
+
+    last_name = Field(attribute="last_name", column_name=gettext_lazy("Last name"))
+    first_name = Field(attribute="first_name", column_name=gettext_lazy("First name"))
+    email = Field(attribute="email", column_name=gettext_lazy("E-mail address"))
+    phone = Field(attribute="profile__phone", column_name=gettext_lazy("Phone"))
+    job_title = Field(attribute="profile__job_title", column_name=gettext_lazy("Job title"))
+    structure = Field(attribute="profile__structure_name", column_name=gettext_lazy("Structure"))
+    structure_type = Field(attribute="profile__structure_type__label", column_name=gettext_lazy("Structure type"))
+    activity_sector = Field(attribute="profile__activity_sector__label", column_name=gettext_lazy("Activity sector"))
+    professional_category = Field(
+        attribute="profile__professional_category__label", column_name=gettext_lazy("Socio-professional category")
+    )
+    department = Field(attribute="profile__department__code", column_name=gettext_lazy("Département of work"))
+    registrations = Field(
+        attribute="registration_count", column_name=gettext_lazy("Registrations"), widget=IntegerWidget()
+    )
+    joined = Field(attribute="date_joined", column_name=gettext_lazy("Account created on"), widget=DateTimeWidget())
+
+    class Meta:
+        model = get_user_model()
+        fields = (
+            "last_name",
+            "first_name",
+            "email",
+            "phone",
+            "job_title",
+            "structure",
+            "structure_type",
+            "activity_sector",
+            "professional_category",
+            "department",
+            "registrations",
+            "joined",
+        )
+        export_order = fields
+
+    def export_queryset(self, queryset):
+        queryset = queryset.select_related(
+            "profile__structure_type",
+            "profile__activity_sector",
+            "profile__professional_category",
+            "profile__department",
+        )
+        if "registration_count" not in queryset.query.annotations:
+            queryset = queryset.annotate(registration_count=Count("registrations"))
+        return queryset

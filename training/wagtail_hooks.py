@@ -1,7 +1,7 @@
 import django_filters
 
 from django import forms
-from django.contrib.auth import get_permission_codename
+from django.contrib.auth import get_permission_codename, get_user_model
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +20,7 @@ from .exports import DataExportIndexView, data_export_download
 from .models import Organisation, Registration, Session, Trainer, Venue
 from .views import admin_attendance as attendance
 from .views import admin_documents as documents
+from .views import admin_people
 from .views.admin import (
     OrganisationIndexView,
     ParticipantsConfirmView,
@@ -388,6 +389,41 @@ class ExportsViewSet(ViewSet):
         ]
 
 
+class PeopleViewSet(ModelViewSet):
+    """The people known to the organisation, read-only (`training.views.admin_people`). Wagtail's own
+    user management keeps the links to user accounts: this viewset registers no URL finder."""
+
+    model = get_user_model()
+    icon = "user"
+    menu_label = _("People")
+    url_prefix = "personnes"
+    index_view_class = admin_people.PeopleIndexView
+    inspect_view_class = admin_people.PersonInspectView
+    inspect_view_enabled = True
+    filterset_class = admin_people.PeopleFilterSet
+    search_fields = ["first_name", "last_name", "email", "profile__structure_name"]
+    search_backend_name = None
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(add_url_name=None, edit_url_name=None, delete_url_name=None, **kwargs)
+
+    def get_urlpatterns(self):
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("inspect/<str:pk>/", self.inspect_view, name="inspect"),
+        ]
+
+    def register_admin_url_finder(self):
+        pass
+
+    def register_reference_index(self):
+        pass
+
+    def get_permissions_to_register(self):
+        return super().get_permissions_to_register().none()
+
+
 class TrainingViewSetGroup(ModelViewSetGroup):
     menu_label = _("Training")
     menu_icon = "calendar-alt"
@@ -400,6 +436,7 @@ class TrainingViewSetGroup(ModelViewSetGroup):
         VenueViewSet("venues"),
         TrainerViewSet("trainers"),
         OrganisationViewSet("structures"),
+        PeopleViewSet("people"),
         ExportsViewSet("training_exports"),
     )
 
