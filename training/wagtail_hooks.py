@@ -307,6 +307,11 @@ class AttendanceViewSet(ViewSet):
                 name="session_paper_pdf",
             ),
             path(
+                "session/<int:session_id>/emargement.xlsx",
+                attendance.SessionAttendanceExportView.as_view(),
+                name="session_xlsx",
+            ),
+            path(
                 "session/<int:session_id>/emargement-signe.pdf",
                 attendance.SessionSignedPdfView.as_view(),
                 name="session_signed_pdf",

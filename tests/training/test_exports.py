@@ -14,7 +14,7 @@ from tests.factories import RegistrationFactory, SessionFactory, UserFactory, co
 from training.choices import BatchStatus, RegistrationStatus, SessionStatus
 from training.exports import data_export_run
 from training.models import DataExport
-from training.resources import RegistrationResource, SessionResource
+from training.resources import AttendanceResource, RegistrationResource, SessionResource
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +96,21 @@ def test_people_without_back_office_access_cannot_export(client, sessions):
     response = client.get(reverse("sessions:index"), {"export": "csv"})
     assert response.status_code == 302
     assert client.get(reverse("training_exports:index")).status_code == 302
+
+
+def test_a_sessions_attendance_exports_one_row_per_trainee_and_half_day(coordinator_client, catalogue):
+    from tests.factories import professional_create
+    from training.models import Attendance, Slot
+
+    course = course_create(catalogue=catalogue, title="Prévenir les conduites addictives")
+    session = SessionFactory(course=course, code="2026-ADD-12-01", status=SessionStatus.DONE)
+    slots = slots_create(session=session, first_day=FIRST_DAY, days=1)
+    registration = RegistrationFactory(session=session, user=professional_create(), status=RegistrationStatus.CONFIRMED)
+    for slot in slots:
+        Attendance.objects.create(registration=registration, slot=slot, status="present", hours=slot.hours)
+
+    response = coordinator_client.get(reverse("attendance:session_xlsx", args=[session.pk]))
+
+    header, *rows = _rows_xlsx(response.content)
+    assert len(rows) == Slot.objects.filter(session=session).count() == 2
+    assert {row[header.index(_column(AttendanceResource, "hours"))] for row in rows} == {3.5}

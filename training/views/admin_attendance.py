@@ -36,7 +36,9 @@ from ..attendance_selectors import (
 )
 from ..choices import SheetStatus
 from ..exceptions import TrainingError
-from ..models import PaperScan, Registration, Session, Slot
+from ..exports import CONTENT_TYPES, resource_export
+from ..models import Attendance, PaperScan, Registration, Session, Slot
+from ..resources import AttendanceResource
 from ..services.absences import registration_abandonment_record
 from ..services.attendance import attendance_chain_verify, attendance_correct, attendance_paper_record
 from .admin import SessionSectionPageMixin, session_attendance_url
@@ -112,6 +114,12 @@ class SessionAttendanceView(_SessionMixin, _PageMixin, TemplateView):
                 url=reverse("attendance:session_signed_pdf", args=[self.session.pk]),
                 icon_name="doc-full",
                 priority=10,
+            ),
+            HeaderButton(
+                _("Attendance (XLSX)"),
+                url=reverse("attendance:session_xlsx", args=[self.session.pk]),
+                icon_name="download",
+                priority=15,
             ),
         ]
         if self.request.user.has_perm(CHANGE_PERMISSION):
@@ -206,6 +214,21 @@ class SessionSignedPdfView(_SessionMixin, View):
         return _pdf_response(
             pdf.attendance_signed_pdf(session=self.session), f"emargement-signe-{self.session.code}.pdf"
         )
+
+
+class SessionAttendanceExportView(_SessionMixin, View):
+    """Every attendance of the session, one row per trainee and half-day (the `AttendanceResource`)."""
+
+    def get(self, request: HttpRequest, session_id: int) -> HttpResponse:
+        attendances = Attendance.objects.filter(slot__session=self.session).order_by(
+            "slot__date", "slot__starts_at", "registration__user__last_name"
+        )
+        content, _count = resource_export(AttendanceResource, attendances, "xlsx")
+        response = HttpResponse(content, content_type=CONTENT_TYPES["xlsx"])
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=f"emargement-{self.session.code}.xlsx"
+        )
+        return response
 
 
 class ScanDownloadView(_PermissionMixin, View):
