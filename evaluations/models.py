@@ -18,7 +18,7 @@ from modelcluster.models import ClusterableModel
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
@@ -324,7 +324,24 @@ class ComplaintStatus(models.TextChoices):
     RECEIVED = "received", _("Received")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     ANSWERED = "answered", _("Answered")
+    ANALYSED = "analysed", _("Analysed")
     CLOSED = "closed", _("Closed")
+
+
+class ComplaintKind(models.TextChoices):
+    COMPLAINT = "complaint", _("Complaint")
+    DIFFICULTY = "difficulty", _("Difficulty reported")
+    INCIDENT = "incident", _("Incident (hazard during a training)")
+
+
+class ComplaintChannel(models.TextChoices):
+    FORM = "form", _("Form on the website")
+    EMAIL = "email", _("E-mail")
+    PHONE = "phone", _("Phone")
+    LETTER = "letter", _("Letter")
+    SURVEY = "survey", _("Survey answer")
+    IN_PERSON = "in_person", _("In person")
+    OTHER = "other", _("Other")
 
 
 class Complaint(models.Model):
@@ -338,9 +355,21 @@ class Complaint(models.Model):
     )
     subject = models.CharField(_("subject"), max_length=200)
     description = models.TextField(_("description"))
+    kind = models.CharField(_("kind"), max_length=12, choices=ComplaintKind.choices, default=ComplaintKind.COMPLAINT)
+    channel = models.CharField(
+        _("received by"), max_length=12, choices=ComplaintChannel.choices, default=ComplaintChannel.EMAIL
+    )
     status = models.CharField(
         _("status"), max_length=15, choices=ComplaintStatus.choices, default=ComplaintStatus.RECEIVED
     )
+    acknowledge_by = models.DateField(_("acknowledge by"), null=True, blank=True)
+    answer_by = models.DateField(_("answer by"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answer = models.TextField(_("answer given"), blank=True)
+    analysis = models.TextField(_("analysis (causes, what it says about our practice)"), blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    owner_reminded_at = models.DateTimeField(_("owner last reminded at"), null=True, blank=True)
     source_response = models.ForeignKey(
         Response,
         on_delete=models.SET_NULL,
@@ -423,6 +452,9 @@ class ImprovementAction(models.Model):
         related_name="+",
         verbose_name=_("owner"),
     )
+    source_detail = models.CharField(
+        _("source details"), max_length=300, blank=True, help_text=_("For example the audit finding's reference.")
+    )
     due_on = models.DateField(_("due on"), null=True, blank=True)
     done_on = models.DateField(_("done on"), null=True, blank=True)
     follow_up = models.TextField(_("follow-up and effect"), blank=True)
@@ -436,6 +468,334 @@ class ImprovementAction(models.Model):
 
     def __str__(self):
         return self.title
+
+
+# The Qualiopi quality system (the 32 indicators and the registers that evidence them)
+# ------------------------------------------------------------------------------
+
+
+class QualiopiIndicator(models.Model):
+    """One of the 32 indicators of the Référentiel national qualité, as it applies to this organisation."""
+
+    number = models.PositiveSmallIntegerField(_("indicator"), unique=True)
+    criterion = models.PositiveSmallIntegerField(_("criterion"))
+    title = models.CharField(_("title"), max_length=300)
+    applicable = models.BooleanField(_("applies to us"), default=True)
+    applicability_note = models.TextField(_("why (not) applicable"), blank=True)
+    major = models.BooleanField(
+        _("a failure can be a major non-conformity"),
+        default=False,
+        help_text=_("Major non-conformities cost the certification."),
+    )
+    evidence_automatic = models.TextField(_("evidence the system collects"), blank=True)
+    evidence_manual = models.TextField(_("evidence a person supplies"), blank=True)
+
+    class Meta:
+        verbose_name = _("Qualiopi indicator")
+        verbose_name_plural = _("Qualiopi indicators")
+        ordering = ["number"]
+
+    def __str__(self):
+        return f"{self.number}. {self.title}"
+
+
+class WatchKind(models.TextChoices):
+    LEGAL = "legal", _("Legal and regulatory (indicator 23)")
+    JOBS = "jobs", _("Jobs, trades and skills (indicator 24)")
+    INNOVATION = "innovation", _("Teaching and technical innovation (indicator 25)")
+
+
+class WatchEntry(models.Model):
+    """Something learnt from the watch (veille) and what it changed."""
+
+    kind = models.CharField(_("watch"), max_length=12, choices=WatchKind.choices)
+    observed_on = models.DateField(_("date"))
+    source = models.CharField(_("source"), max_length=300, help_text=_("Newsletter, decree, webinar, network…"))
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("what we learnt"), blank=True)
+    impact = models.TextField(_("impact on our trainings"), blank=True)
+    action = models.ForeignKey(
+        "ImprovementAction",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="watch_entries",
+        verbose_name=_("improvement action decided"),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("watch entry")
+        verbose_name_plural = _("watch entries")
+        ordering = ["-observed_on"]
+
+    def __str__(self):
+        return self.title
+
+
+class TrainerQualification(models.Model):
+    """A diploma, certification or habilitation of a trainer (indicator 21), with its expiry."""
+
+    trainer = models.ForeignKey(
+        Trainer, on_delete=models.CASCADE, related_name="qualifications", verbose_name=_("trainer")
+    )
+    title = models.CharField(_("qualification"), max_length=200)
+    issuer = models.CharField(_("issued by"), max_length=200, blank=True)
+    obtained_on = models.DateField(_("obtained on"), null=True, blank=True)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    document = models.FileField(
+        _("proof (PDF or image)"), upload_to="qualite/formateurs/%Y/", storage=private_storage, blank=True
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("trainer qualification")
+        verbose_name_plural = _("trainer qualifications")
+        ordering = ["trainer", "title"]
+
+    def __str__(self):
+        return f"{self.trainer} — {self.title}"
+
+
+class StaffTrainingKind(models.TextChoices):
+    TRAINING = "training", _("Training")
+    CONFERENCE = "conference", _("Conference or congress")
+    WEBINAR = "webinar", _("Webinar")
+    INTERNAL = "internal", _("Internal training")
+    REVIEW = "review", _("Professional review (entretien professionnel)")
+
+
+class StaffTraining(models.Model):
+    """The development of the staff's skills (indicator 22)."""
+
+    person = models.CharField(_("person"), max_length=200)
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=StaffTrainingKind.choices, default=StaffTrainingKind.TRAINING
+    )
+    title = models.CharField(_("title"), max_length=200)
+    provider = models.CharField(_("provider"), max_length=200, blank=True)
+    started_on = models.DateField(_("date"))
+    hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=2, null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("staff training")
+        verbose_name_plural = _("staff trainings")
+        ordering = ["-started_on"]
+
+    def __str__(self):
+        return f"{self.person} — {self.title}"
+
+
+class PartnerKind(models.TextChoices):
+    AGEFIPH = "agefiph", _("Agefiph")
+    CAP_EMPLOI = "cap_emploi", _("Cap emploi")
+    MDPH = "mdph", _("MDPH")
+    RHF = "rhf", _("Ressource handicap formation")
+    ASSOCIATION = "association", _("Association")
+    OTHER = "other", _("Other")
+
+
+class DisabilityPartner(models.Model):
+    """The référent handicap's network (indicator 26)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=12, choices=PartnerKind.choices)
+    department = models.ForeignKey(
+        "accounts.Department",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("département"),
+    )
+    contact_name = models.CharField(_("contact"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mail address"), blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    notes = models.TextField(_("what they help with"), blank=True)
+
+    class Meta:
+        verbose_name = _("disability partner")
+        verbose_name_plural = _("disability partners")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class AccessibilityAdaptation(models.Model):
+    """An adaptation made for a trainee or a session (indicators 10 and 26). Health data: restricted."""
+
+    registration = models.ForeignKey(
+        Registration,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="adaptations",
+        verbose_name=_("trainee"),
+    )
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, null=True, blank=True, related_name="adaptations", verbose_name=_("session")
+    )
+    need = models.TextField(_("need expressed"))
+    adaptation = models.TextField(_("adaptation made"))
+    decided_on = models.DateField(_("decided on"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    partner = models.ForeignKey(
+        DisabilityPartner,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="adaptations",
+        verbose_name=_("partner involved"),
+    )
+    follow_up = models.TextField(_("follow-up"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("accessibility adaptation")
+        verbose_name_plural = _("accessibility adaptations")
+        ordering = ["-decided_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(registration__isnull=False) | Q(session__isnull=False), name="adaptation_has_subject"
+            ),
+        ]
+
+    def __str__(self):
+        return self.adaptation[:80]
+
+
+class Subcontractor(models.Model):
+    """A training organisation we subcontract to (indicator 27): selected, contracted, checked."""
+
+    name = models.CharField(_("name"), max_length=200)
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True)
+    contact_name = models.CharField(_("contact"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mail address"), blank=True)
+    scope = models.TextField(_("what they deliver for us"), blank=True)
+    qualiopi_certified = models.BooleanField(_("Qualiopi certified"), default=False)
+    certificate_expires_on = models.DateField(_("certificate valid until"), null=True, blank=True)
+    contract_signed_on = models.DateField(_("contract signed on"), null=True, blank=True)
+    contract = models.FileField(_("contract"), upload_to="qualite/sous-traitants/", storage=private_storage, blank=True)
+    last_review_on = models.DateField(_("last checked on"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("subcontractor")
+        verbose_name_plural = _("subcontractors")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class NeedsAnalysis(models.Model):
+    """The analysis of a client's need before an intra training (indicator 4)."""
+
+    session = models.ForeignKey(
+        Session,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="needs_analyses",
+        verbose_name=_("session"),
+    )
+    organisation = models.ForeignKey(
+        "training.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="needs_analyses",
+        verbose_name=_("client structure"),
+    )
+    carried_out_on = models.DateField(_("carried out on"))
+    carried_out_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    context = models.TextField(_("context and request"))
+    audience = models.TextField(_("people to train (profiles, number, level)"), blank=True)
+    objectives = models.TextField(_("objectives agreed"), blank=True)
+    constraints = models.TextField(_("constraints (dates, place, accessibility, budget)"), blank=True)
+    document = models.FileField(
+        _("document (notes, specifications)"), upload_to="qualite/besoins/%Y/", storage=private_storage, blank=True
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("needs analysis")
+        verbose_name_plural = _("needs analyses")
+        ordering = ["-carried_out_on"]
+
+    def __str__(self):
+        subject = self.session.code if self.session_id else (self.organisation or "")
+        return f"{subject} — {self.carried_out_on:%d/%m/%Y}"
+
+
+class EvidencePackStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Being built")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class EvidencePack(models.Model):
+    """The auditor's evidence for a period: one folder per indicator and a manifest, as a ZIP."""
+
+    date_from = models.DateField(_("from"))
+    date_to = models.DateField(_("to"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=EvidencePackStatus.choices, default=EvidencePackStatus.QUEUED
+    )
+    done = models.PositiveIntegerField(_("steps done"), default=0)
+    total = models.PositiveIntegerField(_("steps"), default=0)
+    file = models.FileField(_("ZIP"), upload_to="qualite/dossiers/%Y/", storage=private_storage, blank=True)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    sha256 = models.CharField(_("sha256"), max_length=64, blank=True)
+    file_count = models.PositiveIntegerField(_("files"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("ready at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("evidence pack")
+        verbose_name_plural = _("evidence packs")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(date_to__gte=F("date_from")), name="evidence_pack_period_ordered"),
+        ]
+
+    def __str__(self):
+        return f"{self.date_from:%d/%m/%Y} – {self.date_to:%d/%m/%Y}"
 
 
 # The historical workbook imported from the back office
