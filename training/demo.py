@@ -43,6 +43,7 @@ from cms.models import (
 from . import demo_content as content
 from .choices import DocumentKind, Funding, Period, RegistrationStatus, SessionStatus, TrainerKind
 from .demo_attendance import attendance_ensure
+from .demo_funding import demo_funding_ensure
 from .demo_registrations import LEARNER_EMAIL, registrations_ensure
 from .exceptions import TrainingError
 from .models import Organisation, Registration, Session, Slot, Trainer, Venue
@@ -224,6 +225,7 @@ def demo_seed(*, today: date) -> SeedReport:
     day_session = plan[-1]  # the demo trainer's session running today
     registrations_ensure(today=today, report=report, learner_session_key=day_session.key)
     attendance_ensure(today=today, coordinator=accounts["coordination@demo.formations.test"], report=report)
+    demo_funding_ensure(plan_keys=[planned.key for planned in plan], today=today, report=report)
     learner_documents_ensure(coordinator=accounts["coordination@demo.formations.test"], report=report)
     return report
 

@@ -370,7 +370,8 @@ COURSES = [
         "prerequisite_slugs": ["cps-niveau-1"],
         "offered_inter": True,
         "offered_intra": True,
-        "nsf_code": "330",
+        # Left without an NSF code in the demo: the BPF (`manage.py bpf`) lists it among what to complete.
+        "nsf_code": "",
         "price_text": PRICE_DRAPPS + PRICE_INTRA_TOO,
         "summary": (
             "Pour les professionnels déjà formés aux CPS : passer d'actions isolées à une stratégie cohérente, "
@@ -578,7 +579,7 @@ COURSES = [
         "prerequisite_slugs": [],
         "offered_inter": True,
         "offered_intra": True,
-        "nsf_code": "330",
+        "nsf_code": "332",  # Travail social
         "price_text": PRICE_DRAPPS + PRICE_INTRA_TOO,
         "summary": (
             "Comprendre les mécanismes des violences au sein de la famille, repérer les situations, réagir "
