@@ -2,6 +2,7 @@ import django_filters
 
 from django import forms
 from django.contrib.auth import get_permission_codename, get_user_model
+from django.db.models import Min
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -17,7 +18,7 @@ from cms.cache import public_content_actions_register
 
 from .choices import Funding, RegistrationStatus, SessionStatus
 from .exports import DataExportIndexView, data_export_download
-from .models import Organisation, Registration, Session, Trainer, Venue
+from .models import Organisation, Registration, Session, Slot, Trainer, Venue
 from .views import admin_attendance as attendance
 from .views import admin_documents as documents
 from .views import admin_people
@@ -42,6 +43,24 @@ from .views.admin import (
 )
 
 
+def _first_day_in_year(field: str):
+    """A filter method: the rows whose session (`field` leads to it) starts in the year given."""
+
+    def method(queryset, name, value):
+        first_days = Slot.objects.values("session").annotate(first=Min("date")).filter(first__year=value)
+        return queryset.filter(**{f"{field}__in": first_days.values("session")})
+
+    return method
+
+
+class SessionFilterSet(WagtailFilterSet):
+    year = django_filters.NumberFilter(label=_("Year of the first day"), method=_first_day_in_year("pk"))
+
+    class Meta:
+        model = Session
+        fields = ["status", "funding", "department", "modality"]
+
+
 class SessionViewSet(ModelViewSet):
     model = Session
     icon = "date"
@@ -53,7 +72,7 @@ class SessionViewSet(ModelViewSet):
     delete_view_class = SessionDeleteView
     # The index view adds the fill rate and the waiting list (annotated, see `SessionIndexView`).
     list_display = ["code", "course", "department", "funding", "status", "capacity"]
-    list_filter = ["status", "funding", "department", "modality"]
+    filterset_class = SessionFilterSet
     search_fields = ["code", "course__title"]
     ordering = ["-code"]
     inspect_view_enabled = True
@@ -167,6 +186,7 @@ class OrganisationViewSet(ModelViewSet):
 
 
 class RegistrationFilterSet(WagtailFilterSet):
+    year = django_filters.NumberFilter(label=_("Year of the session's first day"), method=_first_day_in_year("session"))
     session_status = django_filters.ChoiceFilter(
         field_name="session__status", choices=SessionStatus.choices, label=_("Session status")
     )

@@ -1,6 +1,7 @@
 """Back-office lists exported as XLSX and CSV through their Resource, filters honoured; long lists in the background."""
 
 import csv
+import datetime
 import io
 from decimal import Decimal
 
@@ -114,3 +115,13 @@ def test_a_sessions_attendance_exports_one_row_per_trainee_and_half_day(coordina
     header, *rows = _rows_xlsx(response.content)
     assert len(rows) == Slot.objects.filter(session=session).count() == 2
     assert {row[header.index(_column(AttendanceResource, "hours"))] for row in rows} == {3.5}
+
+
+def test_the_sessions_and_registrations_lists_filter_on_the_year_of_the_first_day(coordinator_client, sessions):
+    held, planned = sessions
+    slots_create(session=planned, first_day=datetime.date(2027, 1, 11), days=1)
+
+    page = coordinator_client.get(reverse("sessions:index"), {"year": 2026}).content.decode()
+    assert held.code in page and planned.code not in page
+    page = coordinator_client.get(reverse("registrations:index"), {"year": 2027}).content.decode()
+    assert held.code not in page
