@@ -195,6 +195,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=8, minute=0),
     },
     "send-due-surveys": {"task": "evaluations.tasks.surveys_due_send_task", "schedule": crontab(minute=5)},
+    "remind-overdue-complaints": {
+        "task": "evaluations.tasks.complaints_overdue_remind_task",
+        "schedule": crontab(hour=8, minute=10),
+    },
 }
 
 # REGISTRATION RULES
@@ -218,6 +222,14 @@ ATTENDANCE_LINK_MINUTES = env.int("ATTENDANCE_LINK_MINUTES", default=15)
 # ------------------------------------------------------------------------------
 # A back-office list longer than this is exported in the background (see `training.exports`).
 EXPORT_INLINE_MAX_ROWS = env.int("EXPORT_INLINE_MAX_ROWS", default=2000)
+
+# COMPLAINTS (Qualiopi indicator 31)
+# ------------------------------------------------------------------------------
+# A complaint is acknowledged within this many working days and answered within this many days.
+COMPLAINT_ACKNOWLEDGE_DAYS = env.int("COMPLAINT_ACKNOWLEDGE_DAYS", default=2)
+COMPLAINT_ANSWER_DAYS = env.int("COMPLAINT_ANSWER_DAYS", default=15)
+# Messages the public complaint form accepts per hour from one address.
+COMPLAINT_FORM_RATE = env.int("COMPLAINT_FORM_RATE", default=5)
 
 # HISTORICAL WORKBOOK
 # ------------------------------------------------------------------------------

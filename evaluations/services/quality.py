@@ -3,7 +3,9 @@ or a complaint (indicator 31), linked to the response and its session.
 
 The coordination opens the form from a comment or a low score of the results pages; the
 `*_initial` functions prefill it, the `*_create_from_response` functions record it. An anonymous
-questionnaire's response never names its author: a complaint made from it names nobody.
+questionnaire's response never names its author: a complaint made from it names nobody. A
+complaint is received through `services.complaints` (its deadlines, its history); an improvement
+action can also be decided from a complaint (`improvement_action_initial_from_complaint`).
 
 Error codes (`SurveyError`): `title_required`, `subject_required`, `description_required`,
 `anonymous_response` (a name or an address given for an anonymous response).
@@ -19,8 +21,17 @@ from django.utils.translation import gettext as _
 
 from ..choices import QuestionType
 from ..exceptions import SurveyError
-from ..models import ActionSource, ActionStatus, Complaint, ComplaintStatus, ImprovementAction, Response
+from ..models import (
+    ActionSource,
+    ActionStatus,
+    Complaint,
+    ComplaintChannel,
+    ComplaintKind,
+    ImprovementAction,
+    Response,
+)
 from ..results import answer_is_low, answer_label
+from .complaints import complaint_receive, complaint_reference
 
 _TITLE_MAX = 200
 
@@ -129,28 +140,44 @@ def complaint_create_from_response(
     received_at: datetime.datetime | None = None,
     complainant: str = "",
     email: str = "",
-    status: str = ComplaintStatus.RECEIVED,
+    kind: str = ComplaintKind.COMPLAINT,
     owner=None,
     by=None,
 ) -> Complaint:
-    """Record a complaint expressed in a survey response, linked to it and its session, received
-    when the response was given unless told otherwise. For an anonymous questionnaire nobody is named."""
-    if not subject.strip():
-        raise SurveyError(_("Give the complaint a subject."), "subject_required", field="subject")
-    if not description.strip():
-        raise SurveyError(_("Describe the complaint."), "description_required", field="description")
+    """Record a complaint expressed in a survey response (`complaints.complaint_receive`, channel
+    "survey answer"), linked to it and its session, received when the response was given unless
+    told otherwise. For an anonymous questionnaire nobody is named."""
     if response.campaign.questionnaire.anonymous and (complainant.strip() or email.strip()):
         raise SurveyError(
             _("This answer is anonymous: the complaint cannot name its author."), "anonymous_response", field="email"
         )
-    return Complaint.objects.create(
+    return complaint_receive(
+        subject=subject,
+        description=description,
         received_at=received_at or response.submitted_at,
-        complainant=complainant.strip(),
-        email=email.strip(),
-        session_id=response.campaign.session_id,
-        subject=subject.strip(),
-        description=description.strip(),
-        status=status,
-        source_response=response,
+        complainant=complainant,
+        email=email,
+        session=response.campaign.session,
+        kind=kind,
+        channel=ComplaintChannel.SURVEY,
         owner=owner if owner is not None else by,
+        source_response=response,
+        by=by,
     )
+
+
+def improvement_action_initial_from_complaint(*, complaint: Complaint) -> dict:
+    """What the improvement action form starts with when decided from a complaint: its source,
+    session and a description quoting the complaint's analysis (or its description)."""
+    title = _("Follow-up of complaint %(reference)s: %(subject)s") % {
+        "reference": complaint_reference(complaint),
+        "subject": complaint.subject,
+    }
+    quoted = complaint.analysis or complaint.description
+    return {
+        "title": _truncate(title, _TITLE_MAX),
+        "description": quoted,
+        "source": ActionSource.COMPLAINT,
+        "complaint": complaint.pk,
+        "session": complaint.session_id,
+    }

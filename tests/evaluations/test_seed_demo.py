@@ -282,3 +282,63 @@ def test_demo_learner_has_an_open_survey_waiting_and_the_command_prints_its_link
         token=waiting.token, values={"attentes": 4, "objectifs": 3}, now=SEEDED_AT + datetime.timedelta(hours=1)
     )
     assert response.registration.user.email == LEARNER
+
+
+# The quality system ---------------------------------------------------------------------------
+
+
+def test_demo_complaints_are_at_every_stage_one_late_one_closed_with_its_action(seeded):
+    from evaluations.models import ActionSource, Complaint, ComplaintStatus, ImprovementAction
+    from evaluations.services.complaints import complaint_overdue_q
+
+    today = datetime.date(2026, 11, 22)
+    statuses = set(Complaint.objects.values_list("status", flat=True))
+    assert {ComplaintStatus.RECEIVED, ComplaintStatus.ACKNOWLEDGED, ComplaintStatus.ANSWERED} < statuses
+    assert {ComplaintStatus.ANALYSED, ComplaintStatus.CLOSED} < statuses
+    assert Complaint.objects.filter(complaint_overdue_q(today)).count() == 1
+    assert not Complaint.objects.filter(acknowledge_by__isnull=True).exists()  # all received through the service
+    closed = Complaint.objects.get(status=ComplaintStatus.CLOSED)
+    assert closed.answer and closed.analysis and closed.closed_at <= SEEDED_AT
+    assert closed.received_at <= closed.acknowledged_at <= closed.answered_at <= closed.closed_at
+    assert closed.improvement_actions.filter(source=ActionSource.COMPLAINT).exists()
+    assert closed.source_response is not None  # the survey answer that told about the cold room
+    assert set(ImprovementAction.objects.values_list("source", flat=True)) >= {
+        ActionSource.COMPLAINT,
+        ActionSource.SURVEY,
+        ActionSource.AUDIT,
+        ActionSource.TRAINER_REPORT,
+    }
+
+
+def test_demo_registers_show_each_kind_of_record_and_a_needs_analysis_gap(seeded):
+    from evaluations.models import (
+        AccessibilityAdaptation,
+        DisabilityPartner,
+        NeedsAnalysis,
+        StaffTraining,
+        Subcontractor,
+        TrainerQualification,
+        WatchEntry,
+        WatchKind,
+    )
+
+    today = datetime.date(2026, 11, 22)
+    assert set(WatchEntry.objects.values_list("kind", flat=True)) == set(WatchKind.values)
+    assert WatchEntry.objects.filter(action__isnull=False).exists()
+    assert TrainerQualification.objects.filter(expires_on__lt=today).count() == 1
+    assert TrainerQualification.objects.filter(
+        expires_on__gte=today, expires_on__lte=today + datetime.timedelta(days=31)
+    ).exists()
+    assert StaffTraining.objects.count() >= 4
+    assert 4 <= DisabilityPartner.objects.count() <= 6
+    adaptations = AccessibilityAdaptation.objects.select_related("registration")
+    assert adaptations.count() == 2
+    assert all(adaptation.registration.accessibility_needs for adaptation in adaptations)
+    assert not Subcontractor.objects.exists()
+    held_intra = Session.objects.with_schedule().filter(
+        funding=Funding.INTRA, status=SessionStatus.DONE, last_day__lt=today
+    )
+    analysed = held_intra.filter(needs_analyses__isnull=False).distinct().count()
+    assert 0 < analysed < held_intra.count()
+    assert not NeedsAnalysis.objects.exclude(session__funding=Funding.INTRA).exists()
+    assert "Réclamations" in seeded

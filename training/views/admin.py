@@ -130,6 +130,16 @@ class _RegistrationsButtonMixin:
             buttons.append(
                 HeaderButton(_("Documents"), url=session_documents_url(self.object.pk), icon_name="doc-full")
             )
+        # Qualiopi indicator 4 (`evaluations` registers, reached by URL name): the intra session's
+        # needs analysis, or a form prefilled with the session when there is none yet.
+        if self.object.funding == Funding.INTRA and self.request.user.has_perm("evaluations.add_needsanalysis"):
+            analysis_id = self.object.needs_analyses.order_by("-carried_out_on").values_list("pk", flat=True).first()
+            url = (
+                reverse("needs_analyses:edit", args=[analysis_id])
+                if analysis_id
+                else f"{reverse('needs_analyses:add')}?session={self.object.pk}"
+            )
+            buttons.append(HeaderButton(_("Needs analysis"), url=url, icon_name="clipboard-list"))
         return buttons
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from cms.cache import public_cache_bump
 from evaluations.demo import demo_surveys_seed, learner_invitations_pending, local_answer_url
+from evaluations.demo_quality import demo_quality_seed
 from training.demo import DEMO_PASSWORD, SeedReport, demo_seed
 from training.demo_registrations import LEARNER_EMAIL
 
@@ -15,8 +16,9 @@ from training.demo_registrations import LEARNER_EMAIL
 class Command(BaseCommand):
     help = (
         "Create the demo data (site pages, catalogue, a year of sessions over the 13 départements, demo "
-        "accounts, registrations and waiting lists, attendance of the held half-days, and the surveys of the "
-        "past year with their answers). Idempotent: only what is missing is created, nothing existing is changed."
+        "accounts, registrations and waiting lists, attendance of the held half-days, the surveys of the "
+        "past year with their answers, and the quality registers: complaints, improvement actions, watch, "
+        "qualifications, disability partners and adaptations, needs analyses). Idempotent: only what is missing is created, nothing existing is changed."
     )
 
     def handle(self, *args, **options):
@@ -32,6 +34,7 @@ class Command(BaseCommand):
         ):
             report = demo_seed(today=today)
             demo_surveys_seed(today=today, now=now, report=report)
+            demo_quality_seed(today=today, now=now, report=report)
         public_cache_bump()  # pages cached before the seed (a shared Redis cache) show its sessions now
         self._write_summary(report)
 
