@@ -65,18 +65,35 @@ _COORDINATION_EXTRA = {
     ("evaluations", "view_response"),
     ("evaluations", "view_answer"),
     ("evaluations", "view_surveyoptout"),
-    # The quality registers fed by the surveys (Qualiopi indicators 31 and 32).
+    # The quality registers (Qualiopi): complaints (31) are evidence, never deleted by the
+    # coordination; a mistaken improvement action (32), watch entry (23–25), qualification (21),
+    # staff training (22), partner, adaptation (10, 26), subcontractor (27) or needs analysis (4)
+    # can be deleted.
     ("evaluations", "add_complaint"),
     ("evaluations", "change_complaint"),
     ("evaluations", "view_complaint"),
-    ("evaluations", "delete_complaint"),
-    ("evaluations", "add_improvementaction"),
-    ("evaluations", "change_improvementaction"),
-    ("evaluations", "view_improvementaction"),
-    ("evaluations", "delete_improvementaction"),
+    *{
+        ("evaluations", f"{action}_{model}")
+        for model in (
+            "improvementaction",
+            "watchentry",
+            "trainerqualification",
+            "stafftraining",
+            "disabilitypartner",
+            "accessibilityadaptation",
+            "subcontractor",
+            "needsanalysis",
+        )
+        for action in _ACTIONS
+    },
     # The historical workbook: upload, check and import it; read what was imported before.
     ("evaluations", "add_historyimport"),
     ("evaluations", "view_historyimport"),
+    # Qualiopi: the self-assessment and the indicators' applicability; the auditor's evidence pack.
+    ("evaluations", "view_qualiopiindicator"),
+    ("evaluations", "change_qualiopiindicator"),
+    ("evaluations", "view_evidencepack"),
+    ("evaluations", "add_evidencepack"),
 }
 
 
@@ -91,12 +108,21 @@ ROLE_PERMISSIONS: dict[str, set[tuple[str, str]]] = {
     COORDINATION: _coordination_permissions(),
     # Trainers work in the front office (/formateur/), where access follows their own sessions.
     TRAINERS: set(),
-    # Reads the registrations and their accessibility needs to arrange adaptations; changes nothing.
+    # Reads the registrations and their accessibility needs to arrange adaptations, and keeps the
+    # register of the adaptations made and the partners' directory (indicators 10 and 26); reads
+    # the trainers and their qualifications (who can teach an adapted session). Deletes nothing.
     DISABILITY_REFERENT: {
         ("wagtailadmin", "access_admin"),
         ("training", "view_registration"),
         ("training", "view_accessibility_needs"),
         ("training", "view_session"),
+        ("evaluations", "view_accessibilityadaptation"),
+        ("evaluations", "add_accessibilityadaptation"),
+        ("evaluations", "change_accessibilityadaptation"),
+        ("evaluations", "view_disabilitypartner"),
+        ("evaluations", "add_disabilitypartner"),
+        ("evaluations", "change_disabilitypartner"),
+        ("evaluations", "view_trainerqualification"),
     },
 }
 

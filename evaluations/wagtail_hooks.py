@@ -11,10 +11,10 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
-from .admin_forms import QualityRecordAdminForm, QuestionnaireAdminForm
+from .admin_forms import QuestionnaireAdminForm
 from .filters import CampaignFilterSet
-from .models import Campaign, Complaint, ImprovementAction, Questionnaire, SurveyOptOut
-from .views_admin import campaigns, history, quality, questionnaires, results
+from .models import Campaign, Questionnaire, SurveyOptOut
+from .views_admin import campaigns, dashboard, history, questionnaires, results
 from .views_admin.common import VIEW_RESPONSE
 
 
@@ -131,53 +131,28 @@ class ResultsViewSet(ViewSet):
         ]
 
 
-class ImprovementActionViewSet(ModelViewSet):
-    model = ImprovementAction
-    icon = "tasks"
-    menu_label = _("Improvement actions")
-    url_prefix = "actions-amelioration"
-    index_view_class = quality.ImprovementActionIndexView
-    add_view_class = quality.ImprovementActionCreateView
-    list_filter = ["status", "source"]
-    search_fields = ["title", "description", "session__code"]
-    ordering = ["-created_at"]
-    copy_view_enabled = False
-    edit_handler = ObjectList(
-        [
-            FieldPanel("title"),
-            FieldPanel("description"),
-            FieldRowPanel([FieldPanel("source"), FieldPanel("session"), FieldPanel("complaint")]),
-            FieldPanel("source_response", read_only=True),
-            FieldRowPanel([FieldPanel("status"), FieldPanel("owner")]),
-            FieldRowPanel([FieldPanel("due_on"), FieldPanel("done_on")]),
-            FieldPanel("follow_up"),
-        ],
-        base_form_class=QualityRecordAdminForm,
-    )
+class DashboardMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(dashboard.VIEW_SESSION)
 
 
-class ComplaintViewSet(ModelViewSet):
-    model = Complaint
-    icon = "warning"
-    menu_label = _("Complaints")
-    url_prefix = "reclamations"
-    index_view_class = quality.ComplaintIndexView
-    add_view_class = quality.ComplaintCreateView
-    list_filter = ["status"]
-    search_fields = ["subject", "description", "complainant", "email", "session__code"]
-    ordering = ["-received_at"]
-    copy_view_enabled = False
-    edit_handler = ObjectList(
-        [
-            FieldRowPanel([FieldPanel("received_at"), FieldPanel("session")]),
-            FieldRowPanel([FieldPanel("complainant"), FieldPanel("email")]),
-            FieldPanel("subject"),
-            FieldPanel("description"),
-            FieldPanel("source_response", read_only=True),
-            FieldRowPanel([FieldPanel("status"), FieldPanel("owner")]),
-        ],
-        base_form_class=QualityRecordAdminForm,
-    )
+class DashboardViewSet(ViewSet):
+    """The coordinator's dashboard and the annual key-figures PDF (URL namespace `indicators_dashboard`)."""
+
+    url_prefix = "tableau-de-bord"
+    menu_label = _("Dashboard")
+    menu_icon = "table"
+    menu_item_class = DashboardMenuItem
+
+    @property
+    def menu_url(self):
+        return reverse("indicators_dashboard:index")
+
+    def get_urlpatterns(self):
+        return [
+            path("", dashboard.DashboardView.as_view(), name="index"),
+            path("chiffres-cles-<int:year>.pdf", dashboard.KeyFiguresPdfView.as_view(), name="key_figures_pdf"),
+        ]
 
 
 class SurveyOptOutViewSet(ModelViewSet):
@@ -246,11 +221,10 @@ class EvaluationsViewSetGroup(ModelViewSetGroup):
     menu_icon = "clipboard-list"
     menu_order = 300
     items = (
+        DashboardViewSet("indicators_dashboard"),
         CampaignViewSet("survey_campaigns"),
         ResultsViewSet("survey_results"),
         QuestionnaireViewSet("questionnaires"),
-        ImprovementActionViewSet("improvement_actions"),
-        ComplaintViewSet("complaints"),
         SurveyOptOutViewSet("survey_opt_outs"),
         HistoryImportViewSet("history_imports"),
     )
@@ -259,3 +233,15 @@ class EvaluationsViewSetGroup(ModelViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_evaluations_viewsets():
     return EvaluationsViewSetGroup()
+
+
+@hooks.register("construct_homepage_panels")
+def add_dashboard_summary_panel(request, panels):
+    """The year's headline figures on the admin home page, for those who may read the dashboard."""
+    if request.user.has_perm(dashboard.VIEW_SESSION):
+        panels.append(dashboard.DashboardSummaryPanel())
+
+
+# The quality system's menu ("Quality": complaints, improvement actions and the Qualiopi registers)
+# lives in its own module.
+from . import quality_hooks  # noqa: E402, F401
