@@ -14,12 +14,13 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, time, timedelta
 
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import ActivitySector, Department, ProfessionalCategory, Profile, StructureType, User
 
-from .choices import Funding, RegistrationSource, RegistrationStatus, SessionStatus
-from .models import Registration, Session
+from .choices import Funding, MessageKind, RegistrationSource, RegistrationStatus, SessionStatus
+from .models import Registration, RegistrationMessage, Session
 from .services.registrations import Participant, registration_create, registration_group_add
 
 PEOPLE = 620  # distinct professionals; many attend more than one course over the year
@@ -169,8 +170,9 @@ ACCESSIBILITY_NEEDS = [
 
 
 def _records_create(*, session: Session, people: list[User], rng: random.Random) -> None:
-    """Confirmed trainees as records (with no message sent), the way an import of past years brings them;
-    the flow itself runs on the showcase sessions only, which keeps `seed_demo` quick."""
+    """Confirmed trainees as records, the way an import of past years brings them, with their convocation
+    recorded as sent when they were confirmed (no PDF or e-mail is made: the flow itself runs on the
+    showcase sessions only, which keeps `seed_demo` quick)."""
     opened = timezone.make_aware(datetime.combine(session.first_day - timedelta(days=60), time(9)))
     needs_rng = random.Random(f"needs-{session.code}")  # its own draws: the rest of the demo stays as it was
     rows = []
@@ -199,6 +201,22 @@ def _records_create(*, session: Session, people: list[User], rng: random.Random)
             )
         )
     Registration.objects.bulk_create(rows)
+    subject = f"Convocation : {session.course.title}"
+    RegistrationMessage.objects.bulk_create(
+        RegistrationMessage(
+            registration=registration,
+            kind=MessageKind.CONFIRMED,
+            recipient=registration.user.email,
+            subject=subject,
+            attachments=[f"convocation-{session.code}.ics", f"programme-{session.course.slug}.pdf"],
+            sent_at=registration.confirmed_at,
+        )
+        for registration in rows
+    )
+    # Written when they were sent, not when the demo was seeded.
+    RegistrationMessage.objects.filter(registration__in=rows, kind=MessageKind.CONFIRMED).update(
+        created_at=F("sent_at")
+    )
 
 
 def _learner_confirmed_ensure(*, learner: User, today: date) -> None:
