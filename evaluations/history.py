@@ -55,7 +55,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -1801,6 +1801,17 @@ def _write(plan: _Plan, *, by=None) -> None:
     _changes_apply(plan, Answer, now)
 
 
+def _statistics_refresh() -> None:
+    """After a large import, PostgreSQL's planner statistics of the tables written are refreshed at once
+    (autovacuum would do it later; meanwhile the indicators' queries may pick bad plans)."""
+    if connection.vendor != "postgresql":
+        return
+    models = (Session, Slot, Registration, Campaign, Response, Answer, User)
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
 def history_import(file, *, dry_run: bool = False, by=None) -> HistoryReport:
     """Read, check and (unless `dry_run`, and only when no row is invalid) write the workbook, all or nothing.
 
@@ -1819,6 +1830,7 @@ def history_import(file, *, dry_run: bool = False, by=None) -> HistoryReport:
                 return report
             _write(report.plan, by=by)
             transaction.on_commit(public_cache_bump)
+            transaction.on_commit(_statistics_refresh)
     except IntegrityError:
         report.counts = {}
         report.plan = None
