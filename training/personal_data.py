@@ -89,7 +89,15 @@ def _signatures(user):
         .select_related("sheet__slot__session")
         .order_by("created_at")
     )
-    headings = (_("Session"), _("Half-day"), _("Proof record"), _("Method"), _("Server time"), _("IP address"), _("Browser"))
+    headings = (
+        _("Session"),
+        _("Half-day"),
+        _("Proof record"),
+        _("Method"),
+        _("Server time"),
+        _("IP address"),
+        _("Browser"),
+    )
     rows = [
         (
             p.sheet.slot.session.code,

@@ -399,7 +399,8 @@ class ComplaintStepView(View):
             messages.error(request, error.message)
         else:
             if step in ("acknowledge", "answer") and complaint.email:
-                done = f"{done} {_('It is e-mailed to %(email)s.') % {'email': complaint.email}}"
+                sent = _("It is e-mailed to %(email)s.") % {"email": complaint.email}
+                done = f"{done} {sent}"
             messages.success(request, done)
         return redirect("complaints:edit", pk)
 

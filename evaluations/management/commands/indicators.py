@@ -128,7 +128,8 @@ def _breakdown_table(title: str, rows: list[dict]) -> list[str]:
     if not rows:
         return [*lines, "  " + _("none")]
     width = max(len(row["label"]) for row in rows) + 2
-    header = f"  {'':<{width}}{_('Sessions'):>10}{_('Trainees'):>12}{_('Hours'):>12}"
+    sessions, trainees, hours = _("Sessions"), _("Trainees"), _("Hours")
+    header = f"  {'':<{width}}{sessions:>10}{trainees:>12}{hours:>12}"
     lines.append(header)
     for row in rows:
         lines.append(
