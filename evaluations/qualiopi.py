@@ -673,6 +673,11 @@ def _blank(value) -> bool:
     return not value  # a StreamField value: empty when it has no block
 
 
+def _n(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a singular/plural pair kept in a table for `makemessages` (translated where it is used)."""
+    return singular, plural
+
+
 def _plural(singular: str, plural: str, count: int, **values) -> str:
     return ngettext(singular, plural, count) % {"count": count, **values}
 
@@ -713,62 +718,82 @@ def check_public_information(data: QualiopiData) -> Findings:
         (
             "no_objectives",
             lambda c: _blank(c.general_objective) and not c.objective_count,
-            "%(count)s published course sheet states no objective.",
-            "%(count)s published course sheets state no objective.",
+            *_n(
+                "%(count)s published course sheet states no objective.",
+                "%(count)s published course sheets state no objective.",
+            ),
         ),
         (
             "no_programme",
             lambda c: _blank(c.programme),
-            "%(count)s published course sheet has no programme (sequences).",
-            "%(count)s published course sheets have no programme (sequences).",
+            *_n(
+                "%(count)s published course sheet has no programme (sequences).",
+                "%(count)s published course sheets have no programme (sequences).",
+            ),
         ),
         (
             "no_audience",
             lambda c: _blank(c.audience_text),
-            "%(count)s published course sheet does not say who it is for.",
-            "%(count)s published course sheets do not say who they are for.",
+            *_n(
+                "%(count)s published course sheet does not say who it is for.",
+                "%(count)s published course sheets do not say who they are for.",
+            ),
         ),
         (
             "no_access_delay",
             lambda c: _blank(c.access_delay),
-            "%(count)s published course sheet gives no access conditions and delay.",
-            "%(count)s published course sheets give no access conditions and delay.",
+            *_n(
+                "%(count)s published course sheet gives no access conditions and delay.",
+                "%(count)s published course sheets give no access conditions and delay.",
+            ),
         ),
         (
             "no_price",
             lambda c: _blank(c.price_text),
-            "%(count)s published course sheet gives no price or funding.",
-            "%(count)s published course sheets give no price or funding.",
+            *_n(
+                "%(count)s published course sheet gives no price or funding.",
+                "%(count)s published course sheets give no price or funding.",
+            ),
         ),
         (
             "no_teaching_methods",
             lambda c: _blank(c.teaching_methods),
-            "%(count)s published course sheet describes no teaching methods.",
-            "%(count)s published course sheets describe no teaching methods.",
+            *_n(
+                "%(count)s published course sheet describes no teaching methods.",
+                "%(count)s published course sheets describe no teaching methods.",
+            ),
         ),
         (
             "no_evaluation_methods",
             lambda c: _blank(c.evaluation_methods),
-            "%(count)s published course sheet describes no evaluation methods.",
-            "%(count)s published course sheets describe no evaluation methods.",
+            *_n(
+                "%(count)s published course sheet describes no evaluation methods.",
+                "%(count)s published course sheets describe no evaluation methods.",
+            ),
         ),
         (
             "no_accessibility",
             lambda c: _blank(c.accessibility),
-            "%(count)s published course sheet has no accessibility statement.",
-            "%(count)s published course sheets have no accessibility statement.",
+            *_n(
+                "%(count)s published course sheet has no accessibility statement.",
+                "%(count)s published course sheets have no accessibility statement.",
+            ),
         ),
         (
             "no_contact",
             lambda c: not (c.contact_email or c.contact_phone or organisation_contact),
-            "%(count)s published course sheet gives no contact.",
-            "%(count)s published course sheets give no contact.",
+            *_n(
+                "%(count)s published course sheet gives no contact.",
+                "%(count)s published course sheets give no contact.",
+            ),
         ),
         (
             "no_certification_code",
             lambda c: c.is_certifying and _blank(c.certification_code),
-            "%(count)s certifying course sheet gives no RNCP/RS code.",
-            "%(count)s certifying course sheets give no RNCP/RS code.",
+            *_n(
+                "%(count)s certifying course sheet gives no RNCP/RS code.",
+                "%(count)s certifying course sheets give no RNCP/RS code.",
+            ),
         ),
     ]
     for code, lacks, singular, plural in rules:
@@ -1204,14 +1229,18 @@ def check_assessment(data: QualiopiData) -> Findings:
         (
             "attestations_missing",
             "has_attestation",
-            "End-of-training attestations not issued for %(count)s ended session.",
-            "End-of-training attestations not issued for %(count)s ended sessions.",
+            *_n(
+                "End-of-training attestations not issued for %(count)s ended session.",
+                "End-of-training attestations not issued for %(count)s ended sessions.",
+            ),
         ),
         (
             "certificates_missing",
             "has_certificate",
-            "Certificates of completion not issued for %(count)s ended session.",
-            "Certificates of completion not issued for %(count)s ended sessions.",
+            *_n(
+                "Certificates of completion not issued for %(count)s ended session.",
+                "Certificates of completion not issued for %(count)s ended sessions.",
+            ),
         ),
     ]
     issued_any = False
@@ -1461,16 +1490,17 @@ def check_trainers(data: QualiopiData) -> Findings:
             "qualification_expired",
             expired,
             "expired",
-            "%(count)s trainer qualification has expired.",
-            "%(count)s trainer qualifications have expired.",
+            *_n("%(count)s trainer qualification has expired.", "%(count)s trainer qualifications have expired."),
             False,
         ),
         (
             "qualification_expiring",
             soon,
             "expiring",
-            "%(count)s trainer qualification expires within 60 days.",
-            "%(count)s trainer qualifications expire within 60 days.",
+            *_n(
+                "%(count)s trainer qualification expires within 60 days.",
+                "%(count)s trainer qualifications expire within 60 days.",
+            ),
             True,
         ),
     ):
@@ -1651,20 +1681,26 @@ def check_subcontracting(data: QualiopiData) -> Findings:
         (
             "subcontractor_not_certified",
             lambda s: not s.qualiopi_certified or (s.certificate_expires_on and s.certificate_expires_on < data.as_of),
-            "%(count)s subcontractor has no valid Qualiopi certificate.",
-            "%(count)s subcontractors have no valid Qualiopi certificate.",
+            *_n(
+                "%(count)s subcontractor has no valid Qualiopi certificate.",
+                "%(count)s subcontractors have no valid Qualiopi certificate.",
+            ),
         ),
         (
             "subcontractor_without_contract",
             lambda s: not s.contract_signed_on,
-            "%(count)s subcontractor has no signed contract recorded.",
-            "%(count)s subcontractors have no signed contract recorded.",
+            *_n(
+                "%(count)s subcontractor has no signed contract recorded.",
+                "%(count)s subcontractors have no signed contract recorded.",
+            ),
         ),
         (
             "subcontractor_not_reviewed",
             lambda s: not s.last_review_on or s.last_review_on < review_since,
-            "%(count)s subcontractor was not checked in the last twelve months.",
-            "%(count)s subcontractors were not checked in the last twelve months.",
+            *_n(
+                "%(count)s subcontractor was not checked in the last twelve months.",
+                "%(count)s subcontractors were not checked in the last twelve months.",
+            ),
         ),
     ]
     for code, lacks, singular, plural in rules:
@@ -1767,29 +1803,37 @@ def check_appraisals(data: QualiopiData) -> Findings:
             "ended_without_hot_survey",
             QuestionnaireKind.HOT,
             with_trainees,
-            "%(count)s session ended without the end-of-training survey.",
-            "%(count)s sessions ended without the end-of-training survey.",
+            *_n(
+                "%(count)s session ended without the end-of-training survey.",
+                "%(count)s sessions ended without the end-of-training survey.",
+            ),
         ),
         (
             "without_cold_survey",
             QuestionnaireKind.COLD,
             [s for s in with_trainees if s.last_day < cold_due_before],
-            "%(count)s session ended over six months ago without the six-month survey.",
-            "%(count)s sessions ended over six months ago without the six-month survey.",
+            *_n(
+                "%(count)s session ended over six months ago without the six-month survey.",
+                "%(count)s sessions ended over six months ago without the six-month survey.",
+            ),
         ),
         (
             "ended_without_trainer_report",
             QuestionnaireKind.TRAINER,
             [s for s in ended if s.trainer_count],
-            "%(count)s session ended without asking its trainers for their report.",
-            "%(count)s sessions ended without asking their trainers for their report.",
+            *_n(
+                "%(count)s session ended without asking its trainers for their report.",
+                "%(count)s sessions ended without asking their trainers for their report.",
+            ),
         ),
         (
             "intra_without_client_survey",
             QuestionnaireKind.CLIENT,
             [s for s in ended if s.funding == Funding.INTRA],
-            "%(count)s intra session ended without asking its client structure.",
-            "%(count)s intra sessions ended without asking their client structure.",
+            *_n(
+                "%(count)s intra session ended without asking its client structure.",
+                "%(count)s intra sessions ended without asking their client structure.",
+            ),
         ),
     ]
     asked = 0
@@ -1845,26 +1889,28 @@ def check_complaints(data: QualiopiData) -> Findings:
         (
             "complaint_not_acknowledged",
             [c for c in is_open if c.acknowledged_at is None and c.acknowledge_by and c.acknowledge_by < today],
-            "%(count)s complaint not acknowledged by its deadline.",
-            "%(count)s complaints not acknowledged by their deadline.",
+            *_n(
+                "%(count)s complaint not acknowledged by its deadline.",
+                "%(count)s complaints not acknowledged by their deadline.",
+            ),
         ),
         (
             "complaint_not_answered",
             [c for c in is_open if c.answered_at is None and c.answer_by and c.answer_by < today],
-            "%(count)s complaint not answered by its deadline.",
-            "%(count)s complaints not answered by their deadline.",
+            *_n(
+                "%(count)s complaint not answered by its deadline.",
+                "%(count)s complaints not answered by their deadline.",
+            ),
         ),
         (
             "complaint_open_30_days",
             [c for c in is_open if c.received_at < late],
-            "%(count)s complaint open for more than 30 days.",
-            "%(count)s complaints open for more than 30 days.",
+            *_n("%(count)s complaint open for more than 30 days.", "%(count)s complaints open for more than 30 days."),
         ),
         (
             "complaint_closed_without_analysis",
             [c for c in complaints if c.status == ComplaintStatus.CLOSED and _blank(c.analysis)],
-            "%(count)s complaint closed without an analysis.",
-            "%(count)s complaints closed without an analysis.",
+            *_n("%(count)s complaint closed without an analysis.", "%(count)s complaints closed without an analysis."),
         ),
     ]
     filters = {
@@ -1919,22 +1965,25 @@ def check_improvement(data: QualiopiData) -> Findings:
         (
             "action_overdue",
             [a for a in still_open if a.due_on and a.due_on < data.as_of],
-            "%(count)s improvement action is overdue.",
-            "%(count)s improvement actions are overdue.",
+            *_n("%(count)s improvement action is overdue.", "%(count)s improvement actions are overdue."),
             False,
         ),
         (
             "action_done_without_follow_up",
             [a for a in actions if a.status == ActionStatus.DONE and _blank(a.follow_up)],
-            "%(count)s improvement action done without its follow-up and effect.",
-            "%(count)s improvement actions done without their follow-up and effect.",
+            *_n(
+                "%(count)s improvement action done without its follow-up and effect.",
+                "%(count)s improvement actions done without their follow-up and effect.",
+            ),
             False,
         ),
         (
             "action_without_due_date",
             [a for a in still_open if not a.due_on],
-            "%(count)s open improvement action has no due date.",
-            "%(count)s open improvement actions have no due date.",
+            *_n(
+                "%(count)s open improvement action has no due date.",
+                "%(count)s open improvement actions have no due date.",
+            ),
             True,
         ),
     ]

@@ -92,6 +92,9 @@ class AnswerResource(ExportResource):
             "response__campaign__session",
         ).order_by("response__campaign_id", "response_id", "question__sort_order")
 
+    def sheet_title(self) -> str:
+        return "Reponses"  # the historical workbook's sheet: the export reads back through the import
+
     def dehydrate_session(self, answer):
         campaign = answer.response.campaign
         return campaign.session.code if campaign.session_id else campaign.year

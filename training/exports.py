@@ -42,8 +42,8 @@ CONTENT_TYPES = {
 
 
 def dataset_bytes(dataset, export_format: str) -> bytes:
-    """The dataset as an XLSX workbook (numbers and dates as such) or a French-Excel CSV (UTF-8 with
-    BOM, ";" separated, decimal commas)."""
+    """The dataset as an XLSX workbook (numbers and dates as such, the sheet named after its title) or a
+    French-Excel CSV (UTF-8 with BOM, ";" separated; numbers as their widgets render them)."""
     if export_format == "csv":
         return ("\ufeff" + dataset.export("csv", delimiter=";")).encode("utf-8")
     return XLSX().export_data(dataset)
@@ -53,6 +53,7 @@ def resource_export(resource_class: type[ExportResource], queryset, export_forma
     """The file of these rows and how many there are."""
     resource = resource_class()
     dataset = resource.export(queryset=resource.export_queryset(queryset), force_native_type=export_format == "xlsx")
+    dataset.title = resource.sheet_title()
     return dataset_bytes(dataset, export_format), len(dataset)
 
 
@@ -108,6 +109,7 @@ def data_export_run(*, export_id: int) -> bool:
                 dataset.extend(chunk)
         if dataset is None:
             dataset = resource.export(queryset=model.objects.none())
+        dataset.title = resource.sheet_title()
         content = dataset_bytes(dataset, export.format)
         export.file.save(export_filename(export.title, export.format), ContentFile(content), save=False)
         export.row_count = len(dataset)

@@ -26,6 +26,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import Case, Count, IntegerField, Value, When
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -355,6 +356,10 @@ class ExportResource(resources.ModelResource):
 
     def export_queryset(self, queryset):
         return queryset
+
+    def sheet_title(self) -> str:
+        """The worksheet's name in an XLSX export (31 characters at most)."""
+        return capfirst(str(self._meta.model._meta.verbose_name_plural))[:31]
 
     def dehydrate_choice(self, obj, field_name: str) -> str:
         return getattr(obj, f"get_{field_name}_display")()

@@ -74,7 +74,7 @@ class SessionViewSet(ModelViewSet):
     list_display = ["code", "course", "department", "funding", "status", "capacity"]
     filterset_class = SessionFilterSet
     search_fields = ["code", "course__title"]
-    ordering = ["-code"]
+    ordering = ["-first_day", "-code"]
     inspect_view_enabled = True
     panels = [
         MultiFieldPanel(

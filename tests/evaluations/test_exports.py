@@ -42,6 +42,7 @@ def test_a_campaigns_answers_export_in_the_long_format_of_the_workbook(coordinat
 def test_the_exported_answers_read_back_through_the_historical_import(coordinator_client, answered):
     campaign, first, _second = answered
     content = coordinator_client.get(reverse("survey_campaigns:answers_export", args=[campaign.pk])).content
+    assert openpyxl.load_workbook(io.BytesIO(content)).sheetnames == ["Reponses"]
     exported = openpyxl.load_workbook(io.BytesIO(content)).active
 
     workbook = openpyxl.Workbook()

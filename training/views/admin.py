@@ -30,7 +30,7 @@ from django.views.generic import TemplateView
 
 from wagtail.admin import messages
 from wagtail.admin.ui.menus import MenuItem
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
@@ -209,13 +209,21 @@ class SessionIndexView(ResourceExportMixin, generic.IndexView):
 
     def get_base_queryset(self):
         return (
-            super().get_base_queryset().select_related("course", "department").with_seats().with_registration_counts()
+            super()
+            .get_base_queryset()
+            .select_related("course", "department")
+            .with_schedule()
+            .with_seats()
+            .with_registration_counts()
         )
 
     @cached_property
     def columns(self):
+        first, *others = super().columns
         return [
-            *super().columns,
+            first,
+            DateColumn("first_day", label=gettext_lazy("First day"), sort_key="first_day"),
+            *others,
             _FillRateColumn(
                 "fill_rate", label=gettext_lazy("Fill rate"), accessor=_fill_rate, sort_key="confirmed_count"
             ),
