@@ -455,3 +455,11 @@ def test_the_invitation_email_offers_one_click_opt_out(invitation):
     assert f"http://testserver{_url(invitation)}" in message.body
     assert opt_out_url in message.body
     assert not [line for line in message.body.splitlines() if line.startswith(" ")]  # plain text, not indented
+
+
+def test_a_cut_link_lands_on_the_sites_own_not_found_page(client, db):
+    response = client.get("/questionnaire/lien-coupe/")
+
+    assert response.status_code == 404
+    assert "404.html" in [template.name for template in response.templates]
+    assert 'href="/formations/"' in response.content.decode()
