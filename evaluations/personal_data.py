@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from accounts.personal_data import personal_data_section
 
+from .choices import SCALE_LABELS, QuestionType
 from .models import Answer, Invitation, SurveyOptOut
 
 
@@ -34,6 +35,17 @@ def _invitations(user):
     return headings, rows
 
 
+def _answer_number(answer):
+    """A number as the person chose it: the scale's words, yes or no, or the score."""
+    if answer.number is None:
+        return ""
+    if answer.question.type == QuestionType.SCALE:
+        return f"{answer.number} — {SCALE_LABELS.get(answer.number, '')}"
+    if answer.question.type == QuestionType.YES_NO:
+        return _("Yes") if answer.number else _("No")
+    return answer.number
+
+
 @personal_data_section(lambda: _("Survey answers"), order=55)
 def _answers(user):
     answers = (
@@ -45,7 +57,7 @@ def _answers(user):
     rows = []
     for answer in answers:
         campaign = answer.response.campaign
-        value = answer.text or ", ".join(answer.choices) or ("" if answer.number is None else answer.number)
+        value = answer.text or ", ".join(answer.choices) or _answer_number(answer)
         rows.append(
             (
                 campaign.session.code if campaign.session_id else campaign.year,

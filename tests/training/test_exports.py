@@ -125,3 +125,13 @@ def test_the_sessions_and_registrations_lists_filter_on_the_year_of_the_first_da
     assert held.code in page and planned.code not in page
     page = coordinator_client.get(reverse("registrations:index"), {"year": 2027}).content.decode()
     assert held.code not in page
+
+
+def test_a_sessions_page_shows_its_dates_and_hours_the_french_way(coordinator_client, sessions):
+    held, _planned = sessions
+
+    page = " ".join(coordinator_client.get(reverse("sessions:inspect", args=[held.pk])).content.decode().split())
+
+    assert "14/12/2026" in page and "15/12/2026" in page
+    assert "<dd> None </dd>" not in page and "<dd> False </dd>" not in page and "+00:00" not in page
+    assert "<dd> — </dd>" in page  # nothing written, said so

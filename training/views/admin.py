@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header
 from django.utils.text import capfirst, slugify
@@ -61,7 +62,7 @@ from ..services.registrations import (
     waitlist_move,
 )
 from ..services.sessions import session_record_course_revision
-from ..templatetags.training_tags import percent
+from ..templatetags.training_tags import hours, percent
 
 ACCESSIBILITY_PERMISSION = "training.view_accessibility_needs"
 MANAGE_REGISTRATIONS_PERMISSION = "training.change_registration"
@@ -158,8 +159,48 @@ class SessionEditView(_RegistrationsButtonMixin, _SessionSaveMixin, generic.Edit
     pass
 
 
-class SessionInspectView(_RegistrationsButtonMixin, generic.InspectView):
-    pass
+class ReadableInspectMixin:
+    """An inspect page in French as people read it: Paris times, yes/no, a dash for nothing."""
+
+    def get_field_display_value(self, field_name, field):
+        value = super().get_field_display_value(field_name, field)
+        if isinstance(value, datetime.datetime):
+            return timezone.localtime(value)  # the template formats it as it comes: make it Paris time
+        if isinstance(value, bool):
+            return _("Yes") if value else _("No")
+        return "—" if value is None or value == "" else value
+
+
+class SessionInspectView(_RegistrationsButtonMixin, ReadableInspectMixin, generic.InspectView):
+    """The session with its dates and planned hours (from its half-days), then its fields."""
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(
+            Session.objects.with_schedule().select_related("course", "department", "venue", "client_organisation"),
+            pk=self.pk,
+        )
+
+    def get_fields(self):
+        fields = [name for name in super().get_fields() if name != "course_revision"]
+        position = fields.index("code") + 1 if "code" in fields else 0
+        return [*fields[:position], "dates", "planned_hours", *fields[position:]]
+
+    def get_field_label(self, field_name, field):
+        labels = {"dates": _("Dates"), "planned_hours": _("Planned hours")}
+        return labels.get(field_name) or super().get_field_label(field_name, field)
+
+    def get_field_display_value(self, field_name, field):
+        session = self.object
+        if field_name == "dates":
+            if session.first_day is None:
+                return "—"
+            return _("from %(first)s to %(last)s") % {
+                "first": date_format(session.first_day, "SHORT_DATE_FORMAT"),
+                "last": date_format(session.last_day, "SHORT_DATE_FORMAT"),
+            }
+        if field_name == "planned_hours":
+            return hours(session.planned_hours) if session.planned_hours is not None else "—"
+        return super().get_field_display_value(field_name, field)
 
 
 class SessionDeleteView(generic.DeleteView):
@@ -278,7 +319,7 @@ class OrganisationIndexView(ResourceExportMixin, generic.IndexView):
     export_resource_class = OrganisationResource
 
 
-class RegistrationInspectView(generic.InspectView):
+class RegistrationInspectView(ReadableInspectMixin, generic.InspectView):
     """Every transition and its date, the messages sent (indicator 9), and the accessibility needs
     for those allowed to read health data."""
 
@@ -304,14 +345,6 @@ class RegistrationInspectView(generic.InspectView):
         if self.request.user.has_perm(ACCESSIBILITY_PERMISSION):
             fields = [*fields, "accessibility_needs", "accessibility_consent_at"]
         return fields
-
-    def get_field_display_value(self, field_name, field):
-        value = super().get_field_display_value(field_name, field)
-        if isinstance(value, datetime.datetime):
-            return timezone.localtime(value)  # the template formats it as it comes: make it Paris time
-        if isinstance(value, bool):
-            return _("Yes") if value else _("No")
-        return "—" if value is None or value == "" else value
 
     @cached_property
     def header_buttons(self):

@@ -70,6 +70,7 @@ def _profile_value(attribute: str):
 class PeopleIndexView(ResourceExportMixin, generic.IndexView):
     export_resource_class = PersonResource
     default_ordering = "last_name"
+    page_title = gettext_lazy("People")
 
     def get_base_queryset(self):
         return people_queryset()
