@@ -47,7 +47,8 @@ from .workbooks import (
     workbook_file,
 )
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "examples"
+# A copy of `shared/examples/` (the sample workbook and its expected figures), kept with the tests.
+EXAMPLES = Path(__file__).resolve().parent / "examples"
 EXAMPLE = EXAMPLES / "historical-workbook-example.xlsx"
 
 TOUCHED = (

@@ -15,7 +15,8 @@ from django.core.management import call_command
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "examples"
+# A copy of `shared/examples/` (the sample workbook and its expected figures), kept with the tests.
+EXAMPLES = Path(__file__).resolve().parent / "examples"
 WORKBOOK = EXAMPLES / "historical-workbook-example.xlsx"
 EXPECTED = EXAMPLES / "historical-workbook-example.expected.json"
 
