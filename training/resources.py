@@ -13,6 +13,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
+from decimal import Decimal
 
 import tablib
 from import_export import resources
@@ -351,6 +352,15 @@ def session_registrations_xlsx(*, session: Session) -> bytes:
 # ------------------------------------------------------------------------------
 
 
+class HoursWidget(DecimalWidget):
+    """Hours without trailing zeros, whatever the database returns: 10,5 and 14 (not 10,50 and 14,00)."""
+
+    def render(self, value, obj=None, **kwargs):
+        if isinstance(value, Decimal):
+            value = int(value) if value == value.to_integral_value() else value.normalize()
+        return super().render(value, obj, **kwargs)
+
+
 class ExportResource(resources.ModelResource):
     """A list's export: `export_queryset` adds what the columns read, so a row costs no query."""
 
@@ -374,7 +384,7 @@ class SessionResource(ExportResource):
     city = Field(attribute="venue__city", column_name=gettext_lazy("Town"))
     first_day = Field(attribute="first_day", column_name=gettext_lazy("First day"), widget=DateWidget("%d/%m/%Y"))
     last_day = Field(attribute="last_day", column_name=gettext_lazy("Last day"), widget=DateWidget("%d/%m/%Y"))
-    planned_hours = Field(attribute="planned_hours", column_name=gettext_lazy("Planned hours"), widget=DecimalWidget())
+    planned_hours = Field(attribute="planned_hours", column_name=gettext_lazy("Planned hours"), widget=HoursWidget())
     capacity = Field(attribute="capacity", column_name=gettext_lazy("Seats"), widget=IntegerWidget())
     confirmed = Field(attribute="confirmed_count", column_name=gettext_lazy("Confirmed"), widget=IntegerWidget())
     waitlisted = Field(attribute="waitlist_count", column_name=gettext_lazy("Waiting list"), widget=IntegerWidget())
@@ -437,7 +447,7 @@ class RegistrationResource(ExportResource):
     )
     department = Field(attribute="department__code", column_name=gettext_lazy("Département"))
     hours_attended = Field(
-        attribute="hours_attended", column_name=gettext_lazy("Hours attended"), widget=DecimalWidget()
+        attribute="hours_attended", column_name=gettext_lazy("Hours attended"), widget=HoursWidget()
     )
     registered_at = Field(attribute="created_at", column_name=gettext_lazy("Registered on"), widget=DateTimeWidget())
     abandonment = Field(column_name=gettext_lazy("Reason for leaving early"))
@@ -486,7 +496,7 @@ class AttendanceResource(ExportResource):
     minutes_missed = Field(
         attribute="minutes_missed", column_name=gettext_lazy("Minutes missed"), widget=IntegerWidget()
     )
-    hours = Field(attribute="hours", column_name=gettext_lazy("Hours attended"), widget=DecimalWidget())
+    hours = Field(attribute="hours", column_name=gettext_lazy("Hours attended"), widget=HoursWidget())
     reason = Field(attribute="reason", column_name=gettext_lazy("Reason"))
     signed_at = Field(attribute="signature__created_at", column_name=gettext_lazy("Signed at"), widget=DateTimeWidget())
     method = Field(column_name=gettext_lazy("Signature method"))
