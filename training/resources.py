@@ -446,9 +446,7 @@ class RegistrationResource(ExportResource):
         attribute="professional_category__label", column_name=gettext_lazy("Socio-professional category")
     )
     department = Field(attribute="department__code", column_name=gettext_lazy("Département"))
-    hours_attended = Field(
-        attribute="hours_attended", column_name=gettext_lazy("Hours attended"), widget=HoursWidget()
-    )
+    hours_attended = Field(attribute="hours_attended", column_name=gettext_lazy("Hours attended"), widget=HoursWidget())
     registered_at = Field(attribute="created_at", column_name=gettext_lazy("Registered on"), widget=DateTimeWidget())
     abandonment = Field(column_name=gettext_lazy("Reason for leaving early"))
 
