@@ -20,8 +20,9 @@ no-break space) is done here, for the admin pages and the PDF alike.
 
 Drill-down links go to the back office's lists with their filters (`year`: the year of the
 session's first day). Sessions are listed with `status=done` (held), registrations with
-`status=confirmed` (trainees, no-shows included). The sessions list filters neither theme nor
-profile: theme, sector, category and structure-type rows link to the year's lists.
+`status=confirmed` (trainees, no-shows included). Breakdown rows add their own filter: `theme`
+(the theme's code, on both lists), `structure_type`, `sector` or `category` (the label, on the
+registrations list).
 """
 
 from __future__ import annotations
@@ -189,22 +190,25 @@ def _with_query(url: str, **params) -> str:
     return f"{url}?{query}" if query else url
 
 
-def sessions_url(*, year: int, funding: str = "", department_id: int | None = None) -> str:
+def sessions_url(*, year: int, funding: str = "", department_id: int | None = None, theme: str = "") -> str:
     """The held sessions of the year, of a funding or a département."""
     return _with_query(
         reverse("sessions:index"),
         year=year,
+        theme=theme,
         status=SessionStatus.DONE.value,
         funding=funding,
         department=department_id,
     )
 
 
-def registrations_url(*, year: int, funding: str = "", department_id: int | None = None) -> str:
-    """The confirmed registrations of the year's held sessions."""
+def registrations_url(*, year: int, funding: str = "", department_id: int | None = None, **profile) -> str:
+    """The confirmed registrations of the year's held sessions (`profile`: theme, structure_type, sector or
+    category, as the registrations list filters them)."""
     return _with_query(
         reverse("registrations:index"),
         year=year,
+        **profile,
         status=RegistrationStatus.CONFIRMED.value,
         session_status=SessionStatus.DONE.value,
         funding=funding,
@@ -751,15 +755,24 @@ def _departments(data: _YearData, *, year: int) -> Breakdown:
     )
 
 
-def _profile_rows(rows: list[dict], *, total: int, url: str, sessions_list: str) -> list[BarRow]:
-    """Rows of trainees (with a bar) and sessions; `url` lists the trainees, `sessions_list` the sessions."""
+def _profile_rows(rows: list[dict], *, total: int, year: int, filter_name: str) -> list[BarRow]:
+    """Rows of trainees (with a bar) and sessions, each linking to its registrations (and, for themes, its
+    sessions) through the lists' `filter_name` filter; the row of the unknown links to the whole year."""
     largest = max((row["trainees"] for row in rows), default=0)
+
+    def trainees_of(row) -> str:
+        return registrations_url(year=year, **({filter_name: row["code"]} if row["code"] is not None else {}))
+
+    def sessions_of(row) -> str:
+        theme = row["code"] if filter_name == "theme" and row["code"] is not None else ""
+        return sessions_url(year=year, theme=theme)
+
     return [
         BarRow(
             label=row["label"],
             bars=(
-                _bar(row["trainees"], largest, url),
-                Bar(value=row["sessions"], text=format_number(row["sessions"]), width=0, url=sessions_list),
+                _bar(row["trainees"], largest, trainees_of(row)),
+                Bar(value=row["sessions"], text=format_number(row["sessions"]), width=0, url=sessions_of(row)),
             ),
             share=_share(row["trainees"], total),
             is_unknown=row["code"] is None,
@@ -776,13 +789,12 @@ def structure_type_breakdown(structures: pd.DataFrame) -> list[dict]:
 def _breakdowns(data: _YearData, *, year: int) -> list[Breakdown]:
     indicators = data.indicators
     total = indicators["trainees"]
-    sessions_list, trainees_list = sessions_url(year=year), registrations_url(year=year)
     return [
         Breakdown(
             key="themes",
             title=_("By theme"),
             label_heading=_("Theme"),
-            rows=_profile_rows(indicators["by_theme"], total=total, url=trainees_list, sessions_list=sessions_list),
+            rows=_profile_rows(indicators["by_theme"], total=total, year=year, filter_name="theme"),
             note=_("A course with several themes counts under each of them."),
         ),
         Breakdown(
@@ -790,7 +802,7 @@ def _breakdowns(data: _YearData, *, year: int) -> list[Breakdown]:
             title=_("By structure type"),
             label_heading=_("Structure type"),
             rows=_profile_rows(
-                structure_type_breakdown(data.structures), total=total, url=trainees_list, sessions_list=sessions_list
+                structure_type_breakdown(data.structures), total=total, year=year, filter_name="structure_type"
             ),
             note=_("The trainee's structure as declared when registering."),
         ),
@@ -798,15 +810,13 @@ def _breakdowns(data: _YearData, *, year: int) -> list[Breakdown]:
             key="sectors",
             title=_("By activity sector"),
             label_heading=_("Activity sector"),
-            rows=_profile_rows(indicators["by_sector"], total=total, url=trainees_list, sessions_list=sessions_list),
+            rows=_profile_rows(indicators["by_sector"], total=total, year=year, filter_name="sector"),
         ),
         Breakdown(
             key="categories",
             title=_("By socio-professional category"),
             label_heading=_("Socio-professional category"),
-            rows=_profile_rows(
-                indicators["by_professional_category"], total=total, url=trainees_list, sessions_list=sessions_list
-            ),
+            rows=_profile_rows(indicators["by_professional_category"], total=total, year=year, filter_name="category"),
         ),
     ]
 

@@ -55,6 +55,7 @@ def _first_day_in_year(field: str):
 
 class SessionFilterSet(WagtailFilterSet):
     year = django_filters.NumberFilter(label=_("Year of the first day"), method=_first_day_in_year("pk"))
+    theme = django_filters.CharFilter(field_name="course__themes__slug", label=_("Theme (code)"), distinct=True)
 
     class Meta:
         model = Session
@@ -187,6 +188,15 @@ class OrganisationViewSet(ModelViewSet):
 
 class RegistrationFilterSet(WagtailFilterSet):
     year = django_filters.NumberFilter(label=_("Year of the session's first day"), method=_first_day_in_year("session"))
+    # The dashboard's breakdown rows link here with the theme's code or the profile's label.
+    theme = django_filters.CharFilter(
+        field_name="session__course__themes__slug", label=_("Theme (code)"), distinct=True
+    )
+    structure_type = django_filters.CharFilter(field_name="structure_type__label", label=_("Structure type"))
+    sector = django_filters.CharFilter(field_name="activity_sector__label", label=_("Activity sector"))
+    category = django_filters.CharFilter(
+        field_name="professional_category__label", label=_("Socio-professional category")
+    )
     session_status = django_filters.ChoiceFilter(
         field_name="session__status", choices=SessionStatus.choices, label=_("Session status")
     )

@@ -548,3 +548,28 @@ def test_the_dashboard_reads_in_french_with_demo_like_data(coordinator_client, d
     dashboard = response.context["dashboard"]
     assert len(dashboard.departments.rows) == 13
     assert dashboard.indicators == indicators_for_year(year=2026, today=dashboard.today)
+
+
+def test_profile_rows_link_to_the_registrations_of_that_profile(coordinator_client, catalogue):
+    from decimal import Decimal
+
+    from accounts.models import ActivitySector
+    from tests.factories import RegistrationFactory, SessionFactory, course_create, slots_create
+    from training.choices import RegistrationStatus, SessionStatus
+
+    sector, other = ActivitySector.objects.order_by("position")[:2]
+    session = SessionFactory(course=course_create(catalogue=catalogue), status=SessionStatus.DONE)
+    slots_create(session=session, first_day=datetime.date(2025, 3, 3), days=1)
+    kept = RegistrationFactory(
+        session=session, status=RegistrationStatus.CONFIRMED, hours_recorded=Decimal("7"), activity_sector=sector
+    )
+    left = RegistrationFactory(
+        session=session, status=RegistrationStatus.CONFIRMED, hours_recorded=Decimal("7"), activity_sector=other
+    )
+
+    dashboard_page = coordinator_client.get(reverse("indicators_dashboard:index"), {"year": 2025}).content.decode()
+    listing = coordinator_client.get(reverse("registrations:index"), {"year": 2025, "sector": sector.label})
+
+    assert "sector=" in dashboard_page
+    assert kept.user.email in listing.content.decode() or kept.user.last_name in listing.content.decode()
+    assert left.user.last_name not in listing.content.decode()
