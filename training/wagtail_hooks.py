@@ -19,6 +19,7 @@ from cms.cache import public_content_actions_register
 from .choices import Funding, RegistrationStatus, SessionStatus
 from .exports import DataExportIndexView, data_export_download
 from .models import Organisation, Registration, Session, Slot, Trainer, Venue
+from .services.audit import ACCESSIBILITY_NEEDS_VIEWED
 from .views import admin_attendance as attendance
 from .views import admin_documents as documents
 from .views import admin_people
@@ -485,3 +486,10 @@ def register_training_viewsets():
 def register_public_content_actions(registry):
     """Sessions (with their half-days, edited inline) and venues are printed on the public pages."""
     public_content_actions_register(registry, Session, Venue)
+
+
+@hooks.register("register_log_actions")
+def register_accessibility_log_actions(actions):
+    actions.register_action(
+        ACCESSIBILITY_NEEDS_VIEWED, _("Read the accessibility needs"), _("Accessibility needs read (health data)")
+    )

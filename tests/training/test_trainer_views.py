@@ -445,7 +445,7 @@ def test_the_trainer_pages_cost_the_same_queries_whatever_the_number_of_trainees
     few = queries()
     add_trainees(6)
     assert queries() == few
-    assert max(few) <= 16
+    assert max(few) <= 17  # one of them records who was shown the accessibility needs
 
 
 def test_the_device_pad_is_not_shown_when_signing_would_be_refused(trainer_client, trainer_user, morning, trainees):

@@ -54,6 +54,7 @@ from ..resources import (
     session_registrations_xlsx,
 )
 from ..selectors import session_registration_board
+from ..services.audit import accessibility_needs_view_log
 from ..services.registrations import (
     registration_approve,
     registration_cancel_by_coordination,
@@ -362,6 +363,10 @@ class RegistrationInspectView(ReadableInspectMixin, generic.InspectView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["registration_messages"] = list(self.object.messages.order_by("created_at"))
+        if self.request.user.has_perm(ACCESSIBILITY_PERMISSION):
+            accessibility_needs_view_log(
+                user=self.request.user, registrations=[self.object], where="back office: registration"
+            )
         if self.request.user.has_perm(PERSON_DATA_PERMISSION):
             context["person_data_url"] = reverse("registrations:person_data", args=[self.object.user_id])
         return context
@@ -476,6 +481,13 @@ class SessionRegistrationsView(_SessionRegistrationsPageMixin, TemplateView):
             bulk_form=RegistrationBulkForm(session=board.session),
             group_form=ParticipantListForm() if self.is_group_session(board.session) else None,
         )
+        if context["can_read_needs"]:
+            accessibility_needs_view_log(
+                user=self.request.user,
+                registrations=[registration for group in board.groups for registration in group.registrations],
+                where="back office: session registrations",
+                session=board.session,
+            )
         return context
 
 

@@ -41,6 +41,7 @@ from ..services.attendance import (
     attendance_sheet_open,
     attendance_sign,
 )
+from ..services.audit import accessibility_needs_view_log
 from .clients import client_from_request
 from .signing import SIGNATURE_ERRORS
 
@@ -121,13 +122,15 @@ def session_detail(request: HttpRequest, trainer: Trainer, session_id: int) -> H
     )
     for row in grid.rows:
         row.registration.phone = phones.get(row.registration.user_id, "")
+    with_needs = [row.registration for row in grid.rows if row.registration.accessibility_needs]
+    accessibility_needs_view_log(user=request.user, registrations=with_needs, where="trainer space", session=session)
     return render(
         request,
         "training/trainer/session.html",
         {
             "session": session,
             "grid": grid,
-            "with_needs": [row.registration for row in grid.rows if row.registration.accessibility_needs],
+            "with_needs": with_needs,
             "any_opened": any(slot.sheet_status != SheetStatus.PENDING for slot in grid.slots),
         },
     )
