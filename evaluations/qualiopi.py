@@ -698,20 +698,22 @@ def _courses_gap(findings: Findings, data: QualiopiData, code: str, courses: lis
 # Criterion 1: information of the public
 
 
+def _no_course_published(findings: Findings, data: QualiopiData) -> Findings:
+    """The course-sheet indicators (1, 5, 6) have nothing to check: say so, the indicator is missing."""
+    findings.missing = True
+    findings.gap(
+        "no_course_published", _("No course sheet is published in the catalogue."), count=0, url=data.catalogue_url
+    )
+    return findings
+
+
 @check(1)
 def check_public_information(data: QualiopiData) -> Findings:
     """Every published course sheet states what indicator 1 requires the public to know."""
     findings = Findings()
     courses = data.courses
     if not courses:
-        findings.missing = True
-        findings.gap(
-            "no_course_published",
-            _("No course sheet is published in the catalogue."),
-            count=0,
-            url=data.catalogue_url,
-        )
-        return findings
+        return _no_course_published(findings, data)
     organisation = data.organisation
     organisation_contact = bool(organisation.email or organisation.phone)
     rules: list[tuple[str, Callable[[CoursePage], bool], str, str]] = [
@@ -910,11 +912,7 @@ def check_objectives(data: QualiopiData) -> Findings:
     findings = Findings()
     courses = data.courses
     if not courses:
-        findings.missing = True
-        findings.gap(
-            "no_course_published", _("No course sheet is published in the catalogue."), count=0, url=data.catalogue_url
-        )
-        return findings
+        return _no_course_published(findings, data)
     without = [course for course in courses if not course.objective_count]
     _courses_gap(
         findings,
@@ -968,11 +966,7 @@ def check_contents(data: QualiopiData) -> Findings:
     findings = Findings()
     courses = data.courses
     if not courses:
-        findings.missing = True
-        findings.gap(
-            "no_course_published", _("No course sheet is published in the catalogue."), count=0, url=data.catalogue_url
-        )
-        return findings
+        return _no_course_published(findings, data)
     without = [course for course in courses if _blank(course.programme)]
     _courses_gap(
         findings,

@@ -32,6 +32,17 @@ from .services import complaints
 from .views_admin import quality, registers
 
 
+class PrivateFileViewSetMixin:
+    """A register whose record keeps a file in private storage: served at `<pk>/<file_url_segment>/`
+    (URL name `document`) to those who may read the register."""
+
+    file_url_segment = "document"
+
+    def get_urlpatterns(self):
+        download = registers.PrivateFileView.as_view(model=self.model)
+        return [*super().get_urlpatterns(), path(f"<int:pk>/{self.file_url_segment}/", download, name="document")]
+
+
 class ImprovementActionViewSet(ModelViewSet):
     model = ImprovementAction
     icon = "tasks"
@@ -122,7 +133,7 @@ class WatchEntryViewSet(ModelViewSet):
     )
 
 
-class TrainerQualificationViewSet(ModelViewSet):
+class TrainerQualificationViewSet(PrivateFileViewSetMixin, ModelViewSet):
     model = TrainerQualification
     icon = "success"
     menu_label = _("Trainers' qualifications")
@@ -143,10 +154,7 @@ class TrainerQualificationViewSet(ModelViewSet):
         ],
         base_form_class=registers.RegisterForm,
     )
-
-    def get_urlpatterns(self):
-        download = registers.PrivateFileView.as_view(model=TrainerQualification)
-        return [*super().get_urlpatterns(), path("<int:pk>/justificatif/", download, name="document")]
+    file_url_segment = "justificatif"
 
 
 class StaffTrainingViewSet(ModelViewSet):
@@ -231,7 +239,7 @@ class AccessibilityAdaptationViewSet(ModelViewSet):
     )
 
 
-class SubcontractorViewSet(ModelViewSet):
+class SubcontractorViewSet(PrivateFileViewSetMixin, ModelViewSet):
     model = Subcontractor
     icon = "site"
     menu_label = _("Subcontractors")
@@ -253,13 +261,10 @@ class SubcontractorViewSet(ModelViewSet):
         ],
         base_form_class=registers.RegisterForm,
     )
-
-    def get_urlpatterns(self):
-        download = registers.PrivateFileView.as_view(model=Subcontractor)
-        return [*super().get_urlpatterns(), path("<int:pk>/contrat/", download, name="document")]
+    file_url_segment = "contrat"
 
 
-class NeedsAnalysisViewSet(ModelViewSet):
+class NeedsAnalysisViewSet(PrivateFileViewSetMixin, ModelViewSet):
     model = NeedsAnalysis
     icon = "clipboard-list"
     menu_label = _("Needs analyses")
@@ -282,10 +287,7 @@ class NeedsAnalysisViewSet(ModelViewSet):
         ],
         base_form_class=registers.NeedsAnalysisForm,
     )
-
-    def get_urlpatterns(self):
-        download = registers.PrivateFileView.as_view(model=NeedsAnalysis)
-        return [*super().get_urlpatterns(), path("<int:pk>/document/", download, name="document")]
+    file_url_segment = "document"
 
 
 class QualityViewSetGroup(ModelViewSetGroup):

@@ -236,7 +236,7 @@ def surveys_due_send(*, now: datetime.datetime | None = None) -> int:
 
     created = 0
     for session in _sessions_held().filter(last_day__gte=today - catch_up, last_day__lte=today):
-        if session_ended(session, now):
+        if session.last_day < today or session_ended(session, now):  # only today's need their last hour
             for kind in END_OF_TRAINING_KINDS:
                 if kind != QuestionnaireKind.CLIENT or session.funding == Funding.INTRA:
                     created += _ensure(session, kind, now)
