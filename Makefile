@@ -53,8 +53,15 @@ messages: install
 	$(MANAGE) makemessages --locale fr --no-location --ignore '.venv/*' --ignore 'tests/*'
 	msgfmt --check -o locale/fr/LC_MESSAGES/django.mo locale/fr/LC_MESSAGES/django.po
 
+# The bench deploys a throwaway copy on the machine's PostgreSQL and Redis, as in production (its own
+# database, dropped after the run). `make bench BENCH_DATABASE_URL= BENCH_BROKER_URL= BENCH_CACHE_URL=`
+# measures the embedded mode instead; `make bench SCENARIOS=catalogue` runs one scenario.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+BENCH_BROKER_URL ?= redis://127.0.0.1:6379/3
+BENCH_CACHE_URL ?= redis://127.0.0.1:6379/4
 bench: install
-	$(BIN)/python -m bench
+	DATABASE_URL=$(BENCH_DATABASE_URL) CELERY_BROKER_URL=$(BENCH_BROKER_URL) CACHE_URL=$(BENCH_CACHE_URL) \
+		$(BIN)/python -m bench $(SCENARIOS)
 
 clean:
 	rm -rf $(VENV) .env db.sqlite3 media private staticfiles
