@@ -23,7 +23,8 @@ def private_file_response(
     """The response sending `file` (a file field of the private storage, or a name in it).
 
     Streaming mode opens the file here, so a missing file raises `FileNotFoundError` as
-    `FieldFile.open` does; in X-Accel mode nginx answers 404 for it.
+    `FieldFile.open` does; in X-Accel mode nginx answers 404 for it. Nginx passes on Content-Type,
+    Content-Disposition and Cache-Control only: no shared cache may keep the file.
     """
     name = file if isinstance(file, str) else file.name
     prefix = settings.PRIVATE_MEDIA_X_ACCEL_PREFIX
@@ -35,4 +36,5 @@ def private_file_response(
     )
     response["Content-Disposition"] = content_disposition_header(as_attachment, filename)
     response["X-Accel-Redirect"] = f"/{prefix.strip('/')}/{quote(name.lstrip('/'))}"
+    response["Cache-Control"] = "private, no-store"
     return response

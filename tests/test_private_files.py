@@ -59,6 +59,7 @@ def test_with_a_prefix_nginx_sends_the_file_from_its_internal_location(settings)
     assert response["X-Accel-Redirect"] == "/protected/documents/2026/12/Certificat%20Chlo%C3%A9.pdf"
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == "attachment; filename*=utf-8''Certificat%20Chlo%C3%A9.pdf"
+    assert response["Cache-Control"] == "private, no-store"
     inline = private_file_response("scans/a.png", filename="a.png", as_attachment=False)
     assert inline["Content-Type"] == "image/png" and inline["Content-Disposition"] == 'inline; filename="a.png"'
 
