@@ -27,7 +27,7 @@ client="$(client_major pg_dump)"
 
 umask 077
 mkdir -p "$BACKUP_DIR"
-name="formations-$(date -u +%Y%m%dT%H%M%SZ)"
+name="formations-$(date -u +%Y%m%dT%H%M%S.%3NZ)"
 work="$BACKUP_DIR/.$name.partial"
 rm -rf "$work"
 mkdir "$work"
