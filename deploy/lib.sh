@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by backup.sh and restore.sh (sourced): the environment file, logging, checks.
 
 log() { printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
@@ -52,6 +53,7 @@ client_major() { "$1" --version | awk '{ split($NF, v, "."); print v[1] }'; }
 
 # Row count of every table of the database, "schema.table<TAB>count", sorted. Runs inside the
 # transaction psql is given (the snapshot of the dump at backup time).
+# shellcheck disable=SC2034 # used by the scripts sourcing this file
 ROW_COUNTS_SQL="SELECT format('%s.%s', table_schema, table_name) || E'\t' ||
     (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', table_schema, table_name), false, true, '')))[1]::text
   FROM information_schema.tables
