@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +30,8 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import ListView
 
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from config.private_files import private_file_response
 
 from .choices import BatchStatus
 from .models import DataExport
@@ -181,11 +183,8 @@ class DataExportIndexView(WagtailAdminTemplateMixin, ListView):
 
 def data_export_download(request, export_id: int):
     export = get_object_or_404(DataExport, pk=export_id, requested_by=request.user, status=BatchStatus.DONE)
-    return FileResponse(
-        export.file.open("rb"),
-        as_attachment=True,
-        filename=export.file.name.rsplit("/", 1)[-1],
-        content_type=CONTENT_TYPES[export.format],
+    return private_file_response(
+        export.file, filename=export.file.name.rsplit("/", 1)[-1], content_type=CONTENT_TYPES[export.format]
     )
 
 

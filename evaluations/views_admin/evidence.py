@@ -14,7 +14,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +25,8 @@ from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.log_actions import log
+
+from config.private_files import private_file_response
 
 from ..evidence import (
     evidence_pack_default_period,
@@ -164,16 +166,13 @@ class EvidencePackDownloadView(_PermissionMixin, View):
 
     http_method_names = ["get"]
 
-    def get(self, request: HttpRequest, pack_id: int) -> FileResponse:
+    def get(self, request: HttpRequest, pack_id: int) -> HttpResponse:
         pack = get_object_or_404(EvidencePack, pk=pack_id)
         if pack.status != EvidencePackStatus.DONE or not pack.file:
             raise Http404
         log(instance=pack, action=ACTION_DOWNLOAD, user=request.user)
-        response = FileResponse(
-            pack.file.open("rb"),
-            as_attachment=True,
-            filename=evidence_pack_file_name(pack),
-            content_type="application/zip",
+        response = private_file_response(
+            pack.file, filename=evidence_pack_file_name(pack), content_type="application/zip"
         )
         response["Cache-Control"] = "private, no-store"
         return response

@@ -12,7 +12,7 @@ from openpyxl.styles import Font
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -23,6 +23,8 @@ from django.views.generic import TemplateView
 
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from config.private_files import private_file_response
 
 from ..exceptions import SurveyError
 from ..history import FORMAT
@@ -162,9 +164,7 @@ class HistoryFileView(_Mixin, View):
 
     def get(self, request, upload_id: int):
         upload = get_object_or_404(HistoryImport, pk=upload_id)
-        return FileResponse(
-            upload.file.open("rb"), as_attachment=True, filename=upload.original_name, content_type=XLSX
-        )
+        return private_file_response(upload.file, filename=upload.original_name, content_type=XLSX)
 
 
 class HistoryTemplateView(_Mixin, View):

@@ -25,7 +25,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -43,6 +43,7 @@ from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.permission_policies import ModelPermissionPolicy
 
+from config.private_files import private_file_response
 from training.exports import ResourceExportMixin
 from training.models import Organisation, Registration, Session, Trainer
 
@@ -323,10 +324,9 @@ class PrivateFileView(View):
         if not file:
             raise Http404
         try:
-            handle = file.open("rb")
+            return private_file_response(file, filename=os.path.basename(file.name))
         except FileNotFoundError as error:
             raise Http404 from error
-        return FileResponse(handle, as_attachment=True, filename=os.path.basename(file.name))
 
 
 # Watch (indicators 23–25)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -24,6 +24,8 @@ from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import Button, HeaderButton
+
+from config.private_files import private_file_response
 
 from .. import pdf
 from ..attendance_forms import AbandonmentForm, AttendanceCorrectionForm, PaperRecordForm, upload_content
@@ -236,11 +238,9 @@ class ScanDownloadView(_PermissionMixin, View):
 
     permissions_required = (SCAN_PERMISSION,)
 
-    def get(self, request: HttpRequest, scan_id: int) -> FileResponse:
+    def get(self, request: HttpRequest, scan_id: int) -> HttpResponse:
         scan = get_object_or_404(PaperScan, pk=scan_id)
-        return FileResponse(
-            scan.file.open("rb"), as_attachment=True, filename=scan.original_name, content_type=scan.content_type
-        )
+        return private_file_response(scan.file, filename=scan.original_name, content_type=scan.content_type)
 
 
 # Recording a paper sheet

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -26,6 +26,8 @@ from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import HeaderButton
+
+from config.private_files import private_file_response
 
 from ..choices import BatchStatus, DocumentKind
 from ..document_selectors import batch_detail, batch_document_list, batch_list, session_document_board
@@ -65,10 +67,8 @@ class _PermissionMixin:
         return super().dispatch(request, *args, **kwargs)
 
 
-def _file_response(field, *, content_type: str) -> FileResponse:
-    return FileResponse(
-        field.open("rb"), as_attachment=True, filename=field.name.rsplit("/", 1)[-1], content_type=content_type
-    )
+def _file_response(field, *, content_type: str) -> HttpResponse:
+    return private_file_response(field, filename=field.name.rsplit("/", 1)[-1], content_type=content_type)
 
 
 def _batch_url(batch: DocumentBatch) -> str:
@@ -236,7 +236,7 @@ class DocumentDownloadView(_PermissionMixin, View):
 
     http_method_names = ["get", "head"]
 
-    def get(self, request: HttpRequest, document_id: int) -> FileResponse:
+    def get(self, request: HttpRequest, document_id: int) -> HttpResponse:
         document = get_object_or_404(Document, pk=document_id)
         return _file_response(document.file, content_type="application/pdf")
 
@@ -358,7 +358,7 @@ class BatchArchiveView(_PermissionMixin, View):
     http_method_names = ["get", "head"]
     permissions_required = (VIEW_BATCH_PERMISSION, VIEW_PERMISSION)
 
-    def get(self, request: HttpRequest, batch_id: int) -> FileResponse:
+    def get(self, request: HttpRequest, batch_id: int) -> HttpResponse:
         batch = get_object_or_404(DocumentBatch, pk=batch_id)
         if not batch.archive:
             raise Http404

@@ -8,10 +8,12 @@ import datetime
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
+
+from config.private_files import private_file_response
 
 from ..exceptions import TrainingError
 from ..models import Document
@@ -48,14 +50,11 @@ def _date(value: str | None) -> datetime.date | None:
 
 @login_required
 @require_safe
-def download(request: HttpRequest, document_id: int) -> FileResponse:
+def download(request: HttpRequest, document_id: int) -> HttpResponse:
     """`/espace/documents/<id>/`: one of my documents; anybody else's is not found."""
     document = get_object_or_404(Document, pk=document_id, registration__user=request.user)
-    return FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=document.file.name.rsplit("/", 1)[-1],
-        content_type="application/pdf",
+    return private_file_response(
+        document.file, filename=document.file.name.rsplit("/", 1)[-1], content_type="application/pdf"
     )
 
 
