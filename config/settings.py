@@ -348,9 +348,10 @@ PERMISSIONS_POLICY = {
 PERMISSIONS_POLICY["fullscreen"] = ["self"]
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 CSRF_COOKIE_HTTPONLY = True
-# A signed-in session (staff with access to health data included) lasts at most this many seconds;
-# without "remember me" it also ends when the browser closes.
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
+# A signed-in session lasts at most this many seconds (Django's two weeks unless set; the
+# environment template proposes 12 hours: staff see health data); without "remember me" it also
+# ends when the browser closes.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=14 * 24 * 3600)
 
 # Client address behind nginx: the number of proxies that append to X-Forwarded-For (0: use the
 # connection's address). allauth's limits, the token limits below and signature proofs read it.

@@ -13,6 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from config.ratelimit import limit_token_lookups
+
 from ..exceptions import TrainingError
 from ..models import Document
 from ..services.documents import document_verify, verification_code_clean, verification_code_display
@@ -68,6 +70,7 @@ def verification_form(request: HttpRequest) -> HttpResponse:
     return render(request, "training/verification.html", {"code_form": form})
 
 
+@limit_token_lookups
 @require_http_methods(["GET", "HEAD", "POST"])
 def verification(request: HttpRequest, code: str) -> HttpResponse:
     """`/verification/<code>/`: whether the document is genuine and current; a copy posted here is
