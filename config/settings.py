@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -83,10 +84,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.humanize",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside the public page cache, so that cached pages get the headers too.
+    "config.security.ContentSecurityPolicyMiddleware",
+    "config.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before the session: a cached public page is served to anonymous visitors without SQL.
     "cms.cache.PublicPageCacheMiddleware",
@@ -293,6 +298,105 @@ PRIVATE_MEDIA_X_ACCEL_PREFIX = env("PRIVATE_MEDIA_X_ACCEL_PREFIX", default="")
 PROXY_CLIENT_ADDRESS_HEADER = env("PROXY_CLIENT_ADDRESS_HEADER", default="")
 # The health check (`config/health.py`) answers plain HTTP on the app's own port.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# HARDENING (issue 11): content policy, rate limits, uploads, admin login
+# ------------------------------------------------------------------------------
+# Content-Security-Policy (django-csp). The site has no inline script or style and loads nothing
+# from another origin; images may be data: URLs (signature pads, QR codes).
+_csp_report_uri = env("CSP_REPORT_URI", default="")
+_CSP_REPORT = {"report-uri": [_csp_report_uri]} if _csp_report_uri else {}
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        **_CSP_REPORT,
+    }
+}
+# Wagtail's admin writes inline scripts and styles and frames its own previews.
+CONTENT_SECURITY_POLICY_ADMIN_PREFIXES = ["/admin/"]
+CONTENT_SECURITY_POLICY_ADMIN = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, UNSAFE_INLINE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
+        **_CSP_REPORT,
+    }
+}
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+        "interest-cohort",
+    )
+}
+# The room's QR code may be shown full screen by the page itself.
+PERMISSIONS_POLICY["fullscreen"] = ["self"]
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CSRF_COOKIE_HTTPONLY = True
+# A signed-in session lasts at most this many seconds (Django's two weeks unless set; the
+# environment template proposes 12 hours: staff see health data); without "remember me" it also
+# ends when the browser closes.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=14 * 24 * 3600)
+
+# Client address behind nginx: the number of proxies that append to X-Forwarded-For (0: use the
+# connection's address). allauth's limits, the token limits below and signature proofs read it.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# allauth's limits ("amount/period/per": per client address, per e-mail address or per user).
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,30/h/ip,5/15m/key",
+    "signup": "20/m/ip,100/h/ip",
+    "reset_password": "10/m/ip,3/15m/key",
+    "reset_password_from_key": "20/m/ip",
+    "confirm_email": "1/3m/key",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+}
+# Every back-office login goes through allauth (and its limits): /admin/login/ redirects there.
+WAGTAIL_PASSWORD_RESET_ENABLED = False
+
+# Links that carry a secret (verification code, survey token, signing link, QR code): failed
+# look-ups allowed per client address in the window, then 429 until the window passes.
+TOKEN_LOOKUP_FAILURES = env.int("TOKEN_LOOKUP_FAILURES", default=20)
+TOKEN_LOOKUP_WINDOW_SECONDS = env.int("TOKEN_LOOKUP_WINDOW_SECONDS", default=600)
+
+# Uploads: request bodies kept in memory (beyond, files go to a temporary file), form fields.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
+WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
+# A document's content must match its extension (`WAGTAILDOCS_EXTENSIONS`).
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "cms.forms.DocumentForm"
 
 # LOGGING
 # ------------------------------------------------------------------------------

@@ -66,6 +66,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import ActivitySector, Department, ProfessionalCategory, Profile, StructureType
 from cms.cache import public_cache_bump
 from cms.models import CatalogueIndexPage, CoursePage
+from config.uploads import zip_is_reasonable
 from training.choices import ACTIVE_STATUSES, Funding, Period, RegistrationSource, RegistrationStatus, SessionStatus
 from training.models import Attendance, Organisation, Registration, Session, Slot, Trainer, Venue
 
@@ -352,6 +353,11 @@ def history_read(file) -> HistoryWorkbook:
     )
     if not content.startswith(b"PK\x03\x04"):
         workbook.errors.append(not_xlsx)
+        return workbook
+    if not zip_is_reasonable(content):
+        workbook.errors.append(
+            _file_error(_("This workbook would unpack to a far larger size: split it."), "file_too_large")
+        )
         return workbook
     try:
         book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)

@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
+from config.ratelimit import limit_token_lookups
 from training.models import Slot
 
 from .exceptions import SurveyError
@@ -89,6 +90,7 @@ def _answered(request: HttpRequest, invitation: Invitation, *, status: int = 200
     return render(request, "evaluations/answered.html", _context(invitation), status=status)
 
 
+@limit_token_lookups
 @_private
 @require_http_methods(["GET", "HEAD", "POST"])
 def answer(request: HttpRequest, token: str) -> HttpResponse:
@@ -131,6 +133,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+@limit_token_lookups
 @_private
 @require_safe
 def thanks(request: HttpRequest, token: str) -> HttpResponse:
@@ -147,6 +150,7 @@ def _is_one_click(request: HttpRequest) -> bool:
 
 
 @csrf_exempt  # only the one-click POST skips the check: every other request goes through `_opt_out_page`
+@limit_token_lookups
 @_private
 @require_http_methods(["GET", "HEAD", "POST"])
 def opt_out(request: HttpRequest, token: str) -> HttpResponse:

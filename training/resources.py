@@ -31,6 +31,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from config.uploads import zip_is_reasonable
+
 from .choices import RegistrationStatus
 from .models import Attendance, Organisation, Registration, Session, Trainer, Venue
 from .services.registrations import Participant
@@ -258,6 +260,8 @@ def participant_list_from_file(uploaded) -> ParticipantList:
     content = uploaded.read()
     try:
         if name.endswith(".xlsx"):
+            if not zip_is_reasonable(content):
+                raise ValueError("not a workbook of a reasonable size")
             dataset = XLSX().create_dataset(content)
         elif name.endswith(".csv"):
             dataset = _csv_dataset(content)

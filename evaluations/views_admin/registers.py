@@ -44,6 +44,7 @@ from wagtail.admin.views import generic
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from config.private_files import private_file_response
+from config.uploads import upload_check
 from training.exports import ResourceExportMixin
 from training.models import Organisation, Registration, Session, Trainer
 
@@ -220,6 +221,7 @@ class RegisterForm(WagtailAdminModelForm):
                 )
             if upload.size > FILE_MAX_BYTES:
                 raise forms.ValidationError(_("This file is larger than 10 MB."), code="file_size")
+            upload_check(upload)
         return upload
 
     def clean_document(self):

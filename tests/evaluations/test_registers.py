@@ -3,7 +3,9 @@ coordination, who may do what, the restricted adaptations (health data), the pri
 the exports."""
 
 import datetime
+import io
 import os
+import zipfile
 
 import pytest
 from freezegun import freeze_time
@@ -45,6 +47,11 @@ from training.choices import Funding, RegistrationStatus
 pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# An OpenDocument text is a ZIP archive (uploads are checked by their content).
+_odt = io.BytesIO()
+with zipfile.ZipFile(_odt, "w") as _archive:
+    _archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+ODT = _odt.getvalue()
 TODAY = datetime.date(2026, 11, 22)
 
 
@@ -443,7 +450,7 @@ def test_an_intra_session_page_leads_to_its_needs_analysis(coordinator_client, c
             "objectives": "Repérer les émotions",
             "constraints": "Deux demi-journées",
             "document": SimpleUploadedFile(
-                "compte-rendu.odt", b"odt", content_type="application/vnd.oasis.opendocument.text"
+                "compte-rendu.odt", ODT, content_type="application/vnd.oasis.opendocument.text"
             ),
         },
     )

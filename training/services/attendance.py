@@ -40,6 +40,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.uploads import HEAD_BYTES, content_kind
+
 from ..choices import (
     ATTENDED_STATUSES,
     AttendanceStatus,
@@ -52,9 +54,10 @@ from ..exceptions import TrainingError
 from ..models import Attendance, AttendanceProof, AttendanceSheet, PaperScan, Registration, Session, Slot
 
 SIGNATURE_MAX_BYTES = 300 * 1024
+SIGNATURE_MAX_PIXELS = 2000 * 1000
 SIGNATURE_MIN_INK_PIXELS = 150
 SCAN_MAX_BYTES = 20 * 1024 * 1024
-_SCAN_TYPES = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+_SCAN_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg"}
 _LINK_SALT = "training.attendance.link"
 
 
@@ -256,11 +259,12 @@ def signature_png_clean(data: bytes | str) -> bytes:
         raise TrainingError(_("The signature could not be read. Please sign again."), "signature_invalid")
     try:
         image = Image.open(io.BytesIO(data))
+        # The header gives the size: a small PNG may unpack to a huge image, refused before decoding it.
+        if image.width * image.height > SIGNATURE_MAX_PIXELS:
+            raise TrainingError(_("The signature could not be read. Please sign again."), "signature_invalid")
         image.load()
     except (UnidentifiedImageError, OSError, ValueError) as error:
         raise TrainingError(_("The signature could not be read. Please sign again."), "signature_invalid") from error
-    if image.width * image.height > 2000 * 1000:
-        raise TrainingError(_("The signature could not be read. Please sign again."), "signature_invalid")
     # Ink: pixels that are neither transparent nor near white.
     grey = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image.convert("RGBA")).convert("L")
     ink = sum(grey.histogram()[:160])
@@ -555,9 +559,9 @@ def scan_clean(*, content: bytes) -> str:
     """The content type of a scanned sheet, checked from its bytes. Errors: `scan_invalid`, `scan_too_large`."""
     if len(content) > SCAN_MAX_BYTES:
         raise TrainingError(_("The scan is larger than 20 MB."), "scan_too_large")
-    for magic, content_type in _SCAN_TYPES.items():
-        if content.startswith(magic):
-            return content_type
+    content_type = _SCAN_TYPES.get(content_kind(content[:HEAD_BYTES]))
+    if content_type is not None:
+        return content_type
     raise TrainingError(_("The scan must be a PDF, PNG or JPEG file."), "scan_invalid")
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from config.private_files import private_file_response
+from config.ratelimit import limit_token_lookups
 
 from ..exceptions import TrainingError
 from ..models import Document
@@ -67,6 +68,7 @@ def verification_form(request: HttpRequest) -> HttpResponse:
     return render(request, "training/verification.html", {"code_form": form})
 
 
+@limit_token_lookups
 @require_http_methods(["GET", "HEAD", "POST"])
 def verification(request: HttpRequest, code: str) -> HttpResponse:
     """`/verification/<code>/`: whether the document is genuine and current; a copy posted here is

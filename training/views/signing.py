@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
+from config.ratelimit import limit_token_lookups, mark_missed
+
 from ..choices import RegistrationStatus, SignatureMethod
 from ..exceptions import TrainingError
 from ..models import Attendance, AttendanceSheet, Registration, Slot
@@ -117,6 +119,7 @@ class LinkRequestForm(forms.Form):
     )
 
 
+@limit_token_lookups
 @never_cache
 def scan(request: HttpRequest, slot_id: int, code: str) -> HttpResponse:
     """`/emargement/<slot>/<code>/`: what a phone opens from the room's QR code.
@@ -140,7 +143,8 @@ def scan(request: HttpRequest, slot_id: int, code: str) -> HttpResponse:
         try:
             attendance_qr_check(sheet=sheet, code=code)
         except TrainingError as error:
-            return _refused(request, error)
+            refused = _refused(request, error)
+            return mark_missed(refused) if error.code == "qr_expired" else refused
         _scan_remember(request, slot)
         if request.user.is_authenticated:
             return redirect(sign_url)
@@ -171,13 +175,15 @@ def sign_self(request: HttpRequest, slot_id: int) -> HttpResponse:
     return _sign(request, slot=slot, registration=registration, method=SignatureMethod.QR_ACCOUNT, actor=request.user)
 
 
+@limit_token_lookups
 @never_cache
 def sign_link(request: HttpRequest, token: str) -> HttpResponse:
     """`/emargement/lien/<token>/`: sign with the one-time link received by e-mail."""
     try:
         sheet, registration = attendance_link_check(token=token)
     except TrainingError as error:
-        return _refused(request, error)
+        refused = _refused(request, error)
+        return mark_missed(refused) if error.code == "link_invalid" else refused
     attendance = _signed(sheet.slot, registration)
     if attendance is not None:
         return _done(request, sheet.slot, attendance)
