@@ -25,7 +25,6 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone, translation
 
-from cms.models import OrganisationSettings
 from config.celery import app
 from evaluations.models import Invitation
 from evaluations.services.messages import invitation_message_build
@@ -39,19 +38,18 @@ from tests.factories import (
     slots_create,
 )
 from training.choices import (
-    AttendanceStatus,
     BatchStatus,
     DocumentKind,
     MessageKind,
     RegistrationStatus,
     SessionStatus,
-    SheetStatus,
 )
-from training.models import Attendance, AttendanceSheet, Document, DocumentBatch, RegistrationMessage
+from training.models import Document, DocumentBatch, RegistrationMessage
 from training.services.documents import document_batch_create
 from training.services.messages import _subject
 from training.services.registrations import registration_create
 
+from .data import held_session, signatory_set
 from .worker import VISIBILITY_TIMEOUT, Broker, poll, worker_site
 
 pytestmark = [
@@ -100,37 +98,12 @@ def _wait_for_redelivery() -> None:
     time.sleep(VISIBILITY_TIMEOUT + 1)
 
 
-def _held_session(*, course, trainees: int, code: str):
-    """A session over last week, its two half-days locked with everyone present."""
-    session = SessionFactory(course=course, code=code, capacity=trainees, status=SessionStatus.DONE)
-    slots = slots_create(session=session, first_day=timezone.localdate() - datetime.timedelta(days=7))
-    registrations = [
-        RegistrationFactory(
-            session=session,
-            status=RegistrationStatus.CONFIRMED,
-            user=UserFactory(email=f"{code.lower()}-{index}@exemple.fr", last_name=f"Stagiaire{index:02d}"),
-        )
-        for index in range(trainees)
-    ]
-    now = timezone.now()
-    for slot in slots:
-        AttendanceSheet.objects.create(slot=slot, status=SheetStatus.LOCKED, locked_at=now)
-    Attendance.objects.bulk_create(
-        Attendance(registration=registration, slot=slot, status=AttendanceStatus.PRESENT, hours=slot.hours)
-        for registration in registrations
-        for slot in slots
-    )
-    return session, registrations
-
-
 def test_bulk_certificates_survive_a_worker_killed_midway(catalogue, site, broker):
-    organisation = OrganisationSettings.load()
-    organisation.legal_representative_name = "Dominique Roux"
-    organisation.save()
+    signatory_set()
     course = course_create(catalogue=catalogue, title="Promouvoir la santé mentale")
     sessions, registrations = [], []
     for number in range(3):
-        session, people = _held_session(course=course, trainees=5, code=f"2026-FAULT-{number}")
+        session, people = held_session(course=course, trainees=5, code=f"2026-FAULT-{number}")
         sessions.append(session)
         registrations += people
     expected_documents = 2 * len(registrations)
