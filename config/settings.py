@@ -210,6 +210,18 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# RELIABILITY UNDER FAULTS
+# ------------------------------------------------------------------------------
+# Tasks are acknowledged when they end (acks_late): a message taken by a worker that dies (SIGKILL,
+# out of memory, a machine lost) is delivered again. Redis has no per-consumer acknowledgement:
+# kombu keeps the messages taken and not yet acknowledged, and puts back in the queue those taken
+# more than `visibility_timeout` seconds ago, when a worker starts and then every 100 s or so. It
+# must exceed the longest task (a session's certificates, the evidence pack: minutes) and the
+# longest retry countdown (10 min), or a task still running would be delivered a second time.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+# An SMTP server that stops answering must not hold a task (and the row it locks) forever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+
 # REGISTRATION RULES
 # ------------------------------------------------------------------------------
 # A confirmed person may cancel online until midnight this many days before the first day.

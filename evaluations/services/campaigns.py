@@ -15,7 +15,9 @@ each run invites whoever became eligible since (a half-day locked late, a late c
 
 E-mails leave from Celery tasks once the transaction commits. `invitation_send` and
 `invitation_remind` lock the invitation row, check it still needs the message and stamp it,
-so a retried or duplicated task never sends a second e-mail. Reminders follow
+so a retried or duplicated task never sends a second e-mail; a worker that dies mid-way leaves the
+invitation unsent for the task delivered again (the lock is released by the rollback): at-least-once,
+with the trade-off explained in `training.services.messages`. Reminders follow
 `SURVEY_REMINDER_DAYS` and stop as soon as the person answers, opts out or the survey closes.
 """
 

@@ -439,26 +439,35 @@ def _reminder_recipient(complaint: Complaint, organisation: OrganisationSettings
 def complaints_overdue_remind(*, now: datetime.datetime | None = None) -> int:
     """E-mail each overdue complaint's owner (or the organisation's address when it has no owner):
     one e-mail per person listing their overdue complaints, each complaint at most once a day.
-    Returns how many complaints were reminded."""
+    Returns how many complaints were reminded.
+
+    One transaction per person, its complaints locked and read again: a run that stops half-way
+    (an SMTP failure, a worker killed, then the task delivered again) sends nothing twice to
+    those already reminded today.
+    """
     now = now or timezone.now()
     today = timezone.localdate(now)
     start_of_day = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
     organisation = OrganisationSettings.load()
+    due = Q(complaint_overdue_q(today)) & (Q(owner_reminded_at__isnull=True) | Q(owner_reminded_at__lt=start_of_day))
+    by_recipient: dict[str, list[int]] = defaultdict(list)
+    for complaint in Complaint.objects.filter(due).select_related("owner").order_by("received_at", "pk"):
+        recipient = _reminder_recipient(complaint, organisation)
+        if recipient:
+            by_recipient[recipient].append(complaint.pk)
     reminded = 0
-    with transaction.atomic():
-        overdue = list(
-            Complaint.objects.select_for_update(of=("self",))
-            .filter(complaint_overdue_q(today))
-            .filter(Q(owner_reminded_at__isnull=True) | Q(owner_reminded_at__lt=start_of_day))
-            .select_related("owner", "session")
-            .order_by("received_at", "pk")
-        )
-        by_recipient: dict[str, list[Complaint]] = defaultdict(list)
-        for complaint in overdue:
-            recipient = _reminder_recipient(complaint, organisation)
-            if recipient:
-                by_recipient[recipient].append(complaint)
-        for recipient, complaints in by_recipient.items():
+    for recipient, ids in by_recipient.items():
+        with transaction.atomic():
+            complaints = [
+                complaint
+                for complaint in Complaint.objects.select_for_update(of=("self",))
+                .filter(due, pk__in=ids)
+                .select_related("owner", "session")
+                .order_by("received_at", "pk")
+                if _reminder_recipient(complaint, organisation) == recipient
+            ]
+            if not complaints:  # reminded meanwhile by another run, or given to someone else
+                continue
             with translation.override("fr"), timezone.override(settings.TIME_ZONE):
                 rows = [
                     {

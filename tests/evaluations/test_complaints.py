@@ -2,7 +2,10 @@
 overdue reminders, the public form `/reclamation/` and the complaint's page in the back office."""
 
 import datetime
+import email
+import email.policy
 import io
+import smtplib
 
 import pytest
 from freezegun import freeze_time
@@ -315,6 +318,32 @@ def test_overdue_complaints_are_reminded_to_their_owner_or_the_organisation_once
         "Sans responsable",
     }
     assert _actions(overdue["owned"]).count("evaluations.complaint.owner_reminded") == 2
+
+
+def test_a_reminder_run_stopped_half_way_by_the_server_sends_nothing_twice_when_run_again(
+    overdue, coordinator, settings, tmp_path
+):
+    """The server refuses each e-mail the first time: every run stops at one, and the runs after it
+    send to each person once (those reminded before the failure stay reminded)."""
+    settings.EMAIL_BACKEND = "tests.faults.mail.FailingOnceBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    later = datetime.datetime(2026, 11, 25, 8, 0, tzinfo=PARIS)  # two people to remind
+
+    reminded = []
+    for _run in range(3):  # the task delivered again after each failure
+        try:
+            reminded.append(complaints_overdue_remind(now=later))
+        except smtplib.SMTPException:
+            reminded.append("refused")
+
+    assert reminded == ["refused", "refused", 1]
+    recipients = sorted(
+        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)["To"]
+        for path in tmp_path.glob("*.eml")
+    )
+    assert recipients == sorted([coordinator.email, "siege@exemple.fr"])
+    assert Complaint.objects.filter(owner_reminded_at=later).count() == 2
+    assert complaints_overdue_remind(now=later) == 0
 
 
 def test_the_reminder_runs_from_the_task_and_the_morning_command(overdue):

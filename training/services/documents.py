@@ -33,6 +33,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
+from django.db.models.functions import Least
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -524,9 +525,11 @@ def document_batch_run(*, batch_id: int) -> DocumentBatch:
 def document_batch_session_run(*, batch_id: int, session_id: int) -> None:
     """Issue the end-of-training documents of one session of a batch, one transaction each.
 
-    A retried or restarted task issues nothing twice (`document_issue` returns the current
-    document); trainees with no hours attended are skipped. Each trainee who has documents is
-    e-mailed once (the message is recorded per registration).
+    A retried task, or one delivered again after its worker died, issues nothing twice
+    (`document_issue` returns the current document, under the session's lock, and the database
+    keeps one current document per kind and trainee); trainees with no hours attended are
+    skipped. Each trainee who has documents is e-mailed once (the message is recorded per
+    registration and kind, a database constraint, and sent under its lock).
     """
     batch = DocumentBatch.objects.get(pk=batch_id)
     if batch.status != BatchStatus.RUNNING or session_id in batch.sessions_done:
@@ -550,8 +553,10 @@ def document_batch_session_run(*, batch_id: int, session_id: int) -> None:
                     if error.code != "no_hours_attended":
                         raise
                     skipped = 1
+                # A run delivered again counts its documents again: never past the total until the
+                # last session sets the exact figures.
                 DocumentBatch.objects.filter(pk=batch.pk).update(
-                    done=F("done") + 1, issued=F("issued") + issued, skipped=F("skipped") + skipped
+                    done=Least(F("done") + 1, F("total")), issued=F("issued") + issued, skipped=F("skipped") + skipped
                 )
             if got_any:
                 with transaction.atomic():

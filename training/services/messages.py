@@ -4,6 +4,25 @@
 transaction: the Celery task leaves only once the change is committed. The task calls
 `registration_message_send`, which writes the `RegistrationMessage` row under a lock before
 sending and marks it sent afterwards, so a retried or duplicated task never sends twice.
+
+Delivery guarantee (the same for every e-mail a task sends: survey invitations and reminders,
+absence alerts, complaint messages). A task is acknowledged when it ends (`acks_late`), so it may
+run again: after a retry, after a worker died (the broker delivers it again), or twice at once
+(delivered again while still running). The order is: claim the row → send → mark it sent, and the
+claim is the row lock itself, held in the transaction that marks it sent:
+
+- a second run waits for the lock, then finds the message sent and sends nothing;
+- a worker that dies before the server accepted the message loses its database connection:
+  PostgreSQL rolls its transaction back at once, which releases the claim (no stale claim to
+  time out and take over) and leaves the message unsent, for the run delivered again to send;
+- a send that fails (SMTP error, `EMAIL_TIMEOUT`) rolls back too, and the task retries.
+
+What remains is the few milliseconds between the server accepting the message and the commit: a
+worker dying exactly then sends the message a second time. That is at-least-once, chosen over
+at-most-once (marking sent before sending loses the message whenever the worker dies during the
+SMTP exchange, a window a hundred times longer): a convocation or a certificate notice missed
+costs more than one received twice. `tests/faults/` kills a real worker mid-way and checks that
+every e-mail left once.
 """
 
 from __future__ import annotations
@@ -160,7 +179,8 @@ def registration_message_send(*, registration_id: int, kind: str) -> bool:
     """Send this message of this registration unless it was already sent; True when sent now.
 
     A message whose moment has passed (a convocation for a registration cancelled since) is
-    not sent. The row is locked while sending, so two workers never send the same message.
+    not sent. The row is locked while sending, so two workers never send the same message (see
+    the module's docstring for what happens when a worker dies mid-way).
     """
     if kind == MessageKind.CONFIRMED:
         _convocation_issue(registration_id=registration_id)
