@@ -8,7 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        from . import personal_data  # noqa: F401 (registers the identity sheet of a person's data export)
+        from . import personal_data, retention  # noqa: F401 (registers its retention rules; the identity sheet of a person's data export)
         from .roles import roles_sync_after_migrate
 
         # Django creates permissions after migrate; roles are synced right after, so that a

@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
@@ -34,6 +35,12 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField(_("e-mail address"), unique=True)
+
+    # Personal data (`accounts.retention`): when the person's erasure was carried out (their
+    # identity stays only on the records kept under a legal obligation), and when the account was
+    # anonymised for good (nothing left identifies the person).
+    erased_at = models.DateTimeField(_("erasure carried out at"), null=True, blank=True, editable=False)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["first_name", "last_name"]
@@ -140,3 +147,92 @@ class Profile(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.job_title}"
+
+
+# Personal data: legal holds, erasure requests, purge runs (`accounts.retention`)
+# ------------------------------------------------------------------------------
+
+
+class LegalHold(models.Model):
+    """A person whose records must not be purged nor erased (litigation, control, audit in progress).
+
+    Active while it exists: the référent RGPD deletes it when the reason is over. Sessions carry
+    their own hold (`training.Session.legal_hold`)."""
+
+    person = models.OneToOneField(User, on_delete=models.CASCADE, related_name="legal_hold", verbose_name=_("person"))
+    reason = models.TextField(_("reason"), help_text=_("Why the records are kept: litigation, funder control…"))
+    set_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("set by")
+    )
+    created_at = models.DateTimeField(_("set at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("legal hold")
+        verbose_name_plural = _("legal holds")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return str(self.person)
+
+
+class ErasureStatus(models.TextChoices):
+    PENDING = "pending", _("To review")
+    DONE = "done", _("Carried out")
+    REFUSED = "refused", _("Refused")
+
+
+class ErasureRequest(models.Model):
+    """A person asks that their data be erased (RGPD art. 17); answered within a month (art. 12.3).
+
+    Carried out or refused by the coordination (`accounts.retention.erasure_request_execute` /
+    `erasure_request_refuse`); what was erased and what is kept (and until when) is recorded
+    here and e-mailed to the person."""
+
+    person = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="erasure_requests", verbose_name=_("person")
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    due_on = models.DateField(_("answer due by"))
+    message = models.TextField(_("message from the person"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=ErasureStatus.choices, default=ErasureStatus.PENDING)
+    coordination_notified_at = models.DateTimeField(_("coordination told at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("reviewed by")
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.TextField(_("reason for refusing"), blank=True)
+    erased = models.JSONField(_("erased"), default=list, blank=True)
+    kept = models.JSONField(_("kept under a legal obligation"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("erasure request")
+        verbose_name_plural = _("erasure requests")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(status="pending"),
+                name="erasure_request_one_pending",
+                violation_error_code="erasure_already_requested",
+            ),
+            models.CheckConstraint(condition=~Q(status="refused") | ~Q(reason=""), name="erasure_refusal_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.person} — {self.requested_at:%d/%m/%Y}"
+
+
+class PurgeRun(models.Model):
+    """The audit entry of one run of `purge_expired_data`: counts per record type, never personal data."""
+
+    ran_at = models.DateTimeField(_("ran at"))
+    counts = models.JSONField(_("anonymised or deleted"), default=dict)
+    held = models.JSONField(_("kept under a legal hold"), default=dict)
+
+    class Meta:
+        verbose_name = _("purge run")
+        verbose_name_plural = _("purge runs")
+        ordering = ["-ran_at"]
+
+    def __str__(self):
+        return f"{self.ran_at:%d/%m/%Y %H:%M}"

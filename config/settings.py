@@ -208,6 +208,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "evaluations.tasks.complaints_overdue_remind_task",
         "schedule": crontab(hour=8, minute=10),
     },
+    "purge-expired-data": {
+        "task": "accounts.tasks.personal_data_purge_task",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # RELIABILITY UNDER FAULTS
@@ -269,6 +273,24 @@ SURVEY_OPEN_DAYS = env.int("SURVEY_OPEN_DAYS", default=30)
 SURVEY_REMINDER_DAYS = env.list("SURVEY_REMINDER_DAYS", cast=int, default=[3, 10])
 # Sessions that ended longer ago than this when the system starts get no automatic survey.
 SURVEY_CATCH_UP_DAYS = env.int("SURVEY_CATCH_UP_DAYS", default=14)
+
+# PERSONAL DATA: RETENTION AND PURGE (`accounts/retention.py`, docs/rgpd-registre.md)
+# ------------------------------------------------------------------------------
+# Evidence of a training (attendance, signature proofs, certificates, e-mails sent, survey answers),
+# from the end of the training; contracts (training agreements); information sent (convocations).
+RETENTION_EVIDENCE_YEARS = env.int("RETENTION_EVIDENCE_YEARS", default=6)
+RETENTION_CONTRACT_YEARS = env.int("RETENTION_CONTRACT_YEARS", default=5)
+RETENTION_INFORMATION_YEARS = env.int("RETENTION_INFORMATION_YEARS", default=3)
+# Accounts and prospects without activity (CNIL): from the last contact.
+RETENTION_ACCOUNT_YEARS = env.int("RETENTION_ACCOUNT_YEARS", default=3)
+# Accessibility needs (health data): from the end of the training.
+RETENTION_ACCESSIBILITY_MONTHS = env.int("RETENTION_ACCESSIBILITY_MONTHS", default=3)
+# Survey invitations (addressee, link): from the close of the survey.
+RETENTION_SURVEY_INVITATION_MONTHS = env.int("RETENTION_SURVEY_INVITATION_MONTHS", default=3)
+# Complainants' identity: from the closing of the complaint (a Qualiopi cycle and the next audit).
+RETENTION_COMPLAINT_YEARS = env.int("RETENTION_COMPLAINT_YEARS", default=4)
+# Files made on request (back-office exports, batch ZIPs, evidence packs).
+RETENTION_EXPORT_DAYS = env.int("RETENTION_EXPORT_DAYS", default=30)
 
 # WAGTAIL
 # ------------------------------------------------------------------------------

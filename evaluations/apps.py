@@ -7,4 +7,4 @@ class EvaluationsConfig(AppConfig):
     verbose_name = _("Evaluations")
 
     def ready(self):
-        from . import personal_data  # noqa: F401 (registers its sheets of a person's data export)
+        from . import personal_data, retention  # noqa: F401 (registers its retention rules; its sheets of a person's data export)

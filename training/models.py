@@ -244,6 +244,12 @@ class Session(TimeStampedModel, ClusterableModel):
         validators=[MinValueValidator(Decimal("0"))],
     )
     notes = models.TextField(_("internal notes"), blank=True)
+    legal_hold = models.BooleanField(
+        _("legal hold"),
+        default=False,
+        help_text=_("Keep every record of this session (litigation, funder control): never purged."),
+    )
+    legal_hold_reason = models.TextField(_("reason for the legal hold"), blank=True)
     imported_at = models.DateTimeField(
         _("imported from the history"),
         null=True,
@@ -286,6 +292,12 @@ class Session(TimeStampedModel, ClusterableModel):
                 name="session_price_not_negative",
                 violation_error_message=_("The price cannot be negative."),
                 violation_error_code="negative_price",
+            ),
+            models.CheckConstraint(
+                condition=Q(legal_hold=False) | ~Q(legal_hold_reason=""),
+                name="session_legal_hold_has_reason",
+                violation_error_message=_("Give the reason for the legal hold."),
+                violation_error_code="legal_hold_reason_required",
             ),
         ]
         indexes = [models.Index(fields=["status", "department"], name="session_status_dept_idx")]
@@ -527,6 +539,8 @@ class Registration(TimeStampedModel):
         _("abandonment reason"), max_length=10, choices=AbandonmentReason.choices, blank=True
     )
     abandonment_details = models.TextField(_("abandonment details"), blank=True)
+    # When its retention expired (`training.retention`): free texts gone, the facts counted kept.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
 
     objects = RegistrationQuerySet.as_manager()
 
@@ -694,6 +708,9 @@ class AttendanceProof(models.Model):
     data = models.JSONField(_("details"), default=dict, blank=True)
     previous_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
     hash = models.CharField(_("hash"), max_length=64)
+    # Set when the proof's retention expired (`training.retention`): IP address, browser, signature
+    # image and names erased; the chain's links stay checkable, not the erased content.
+    redacted_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("attendance proof")

@@ -190,7 +190,9 @@ def attendance_chain_verify(*, sheet: AttendanceSheet) -> list[int]:
 
     A record breaks it when its content no longer gives its hash, when it does not point to
     the previous record's hash, when its image no longer matches the image's hash, or when
-    numbers are missing; the sheet's own head must be the last record.
+    numbers are missing; the sheet's own head must be the last record. A record whose personal
+    data was erased when its retention expired (`redacted_at`) keeps its place in the chain
+    (sequence and links) but its content can no longer be recomputed: only the links are checked.
     """
     sheet = AttendanceSheet.objects.get(pk=sheet.pk)  # the head as stored, not as the caller last saw it
     broken = []
@@ -199,12 +201,10 @@ def attendance_chain_verify(*, sheet: AttendanceSheet) -> list[int]:
     for proof in AttendanceProof.objects.filter(sheet=sheet).order_by("sequence"):
         image = bytes(proof.signature_png or b"")
         image_hash = hashlib.sha256(image).hexdigest() if image else ""
-        if (
-            proof.sequence != expected
-            or proof.previous_hash != previous_hash
-            or proof.hash != proof_hash(proof)
-            or proof.signature_sha256 != image_hash
-        ):
+        content_broken = proof.redacted_at is None and (
+            proof.hash != proof_hash(proof) or proof.signature_sha256 != image_hash
+        )
+        if proof.sequence != expected or proof.previous_hash != previous_hash or content_broken:
             broken.append(proof.sequence)
         previous_hash = proof.hash
         expected = proof.sequence + 1

@@ -71,7 +71,18 @@ RETENTION = {
     DocumentKind.CONVOCATION: RetentionClass.INFORMATION,
     DocumentKind.PROGRAMME: RetentionClass.INFORMATION,
 }
-RETENTION_YEARS = {RetentionClass.EVIDENCE: 6, RetentionClass.CONTRACT: 5, RetentionClass.INFORMATION: 3}
+# The years each class is kept, from the settings (`RETENTION_*_YEARS`, see `training.retention`).
+RETENTION_SETTINGS = {
+    RetentionClass.EVIDENCE: "RETENTION_EVIDENCE_YEARS",
+    RetentionClass.CONTRACT: "RETENTION_CONTRACT_YEARS",
+    RetentionClass.INFORMATION: "RETENTION_INFORMATION_YEARS",
+}
+
+
+def retention_years(retention: str) -> int:
+    return getattr(settings, RETENTION_SETTINGS[retention])
+
+
 TEMPLATES = {
     DocumentKind.CERTIFICATE: "pdf/certificate.html",
     DocumentKind.ATTESTATION: "pdf/attestation.html",
@@ -394,7 +405,7 @@ def document_issue(
         sha256=hashlib.sha256(pdf).hexdigest(),
         verification_code=code,
         retention_class=retention,
-        retain_until=(facts.last_day or now.date()) + relativedelta(years=RETENTION_YEARS[retention]),
+        retain_until=(facts.last_day or now.date()) + relativedelta(years=retention_years(retention)),
         facts=stated,
         reissue_reason=reissue_reason.strip(),
         batch=batch,
