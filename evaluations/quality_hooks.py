@@ -222,6 +222,8 @@ class AccessibilityAdaptationViewSet(ModelViewSet):
     url_prefix = "adaptations"
     index_view_class = registers.AccessibilityAdaptationIndexView
     add_view_class = registers.AccessibilityAdaptationCreateView
+    edit_view_class = registers.AccessibilityAdaptationEditView
+    delete_view_class = registers.AccessibilityAdaptationDeleteView
     list_filter = ["partner"]
     search_fields = ["need", "adaptation", "registration__user__last_name", "session__code"]
     ordering = ["-decided_on"]

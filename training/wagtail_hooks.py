@@ -12,14 +12,15 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, PageChooserPanel
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.log_actions import LogFormatter
 
 from accounts.models import Department
 from cms.cache import public_content_actions_register
 
-from .choices import Funding, RegistrationStatus, SessionStatus
+from .choices import AttendanceStatus, Funding, RegistrationStatus, SessionStatus
 from .exports import DataExportIndexView, data_export_download
 from .models import Organisation, Registration, Session, Slot, Trainer, Venue
-from .services.audit import ACCESSIBILITY_NEEDS_VIEWED
+from .services.audit import ACCESSIBILITY_NEEDS_VIEWED, ATTENDANCE_CORRECTED, ATTENDANCE_PAPER_RECORDED
 from .views import admin_attendance as attendance
 from .views import admin_documents as documents
 from .views import admin_people
@@ -489,7 +490,35 @@ def register_public_content_actions(registry):
 
 
 @hooks.register("register_log_actions")
-def register_accessibility_log_actions(actions):
+def register_audit_log_actions(actions):
+    """The audit log's actions (`training.services.audit`), named in the histories and the site history report."""
     actions.register_action(
         ACCESSIBILITY_NEEDS_VIEWED, _("Read the accessibility needs"), _("Accessibility needs read (health data)")
     )
+
+    @actions.register_action(ATTENDANCE_CORRECTED)
+    class AttendanceCorrected(LogFormatter):
+        label = _("Correct an attendance after the lock")
+
+        def format_message(self, log_entry):
+            data = log_entry.data
+            return _("Attendance of %(slot)s corrected after the lock: %(before)s → %(after)s. Reason: %(reason)s") % {
+                "slot": data.get("slot", ""),
+                "before": _attendance_label(data.get("before", {})),
+                "after": _attendance_label(data.get("after", {})),
+                "reason": data.get("reason", ""),
+            }
+
+    @actions.register_action(ATTENDANCE_PAPER_RECORDED)
+    class AttendancePaperRecorded(LogFormatter):
+        label = _("Record a paper attendance sheet")
+
+        def format_message(self, log_entry):
+            slots = [slot.get("slot", "") for slot in log_entry.data.get("slots", [])]
+            return _("Paper attendance sheet recorded and locked: %(slots)s") % {"slots": ", ".join(slots)}
+
+
+def _attendance_label(values: dict) -> str:
+    status = values.get("status", "")
+    label = str(AttendanceStatus(status).label) if status in AttendanceStatus.values else status
+    return f"{label} ({values.get('hours', '')} h)"

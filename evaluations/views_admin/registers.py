@@ -47,6 +47,7 @@ from config.private_files import private_file_response
 from config.uploads import upload_check
 from training.exports import ResourceExportMixin
 from training.models import Organisation, Registration, Session, Trainer
+from training.services.audit import accessibility_needs_view_log, health_data_view_log
 
 from ..admin_forms import staff_users
 from ..models import (
@@ -494,8 +495,34 @@ def _trainee(adaptation: AccessibilityAdaptation) -> str:
     return user.get_full_name() or user.email
 
 
+def _adaptation_label(adaptation: AccessibilityAdaptation) -> str:
+    session = adaptation.session if adaptation.session_id else adaptation.registration.session
+    return f"{_trainee(adaptation)} — {session.code}"
+
+
+def _adaptations_view_log(request, adaptations, where: str) -> None:
+    """The needs expressed are health data: who was shown which (`training.services.audit`)."""
+    health_data_view_log(user=request.user, instances=adaptations, where=where, label=_adaptation_label)
+
+
 class AccessibilityAdaptationIndexView(ResourceExportMixin, generic.IndexView):
+    """The list shows each need expressed: the rows shown (or exported) are written to the log."""
+
     export_resource_class = AccessibilityAdaptationResource
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if not self.is_export:  # an export logs its own rows
+            _adaptations_view_log(self.request, context["object_list"], "back office: adaptations register")
+        return context
+
+    def as_spreadsheet(self, queryset, spreadsheet_format):
+        _adaptations_view_log(
+            self.request,
+            queryset.select_related("registration__user", "registration__session", "session"),
+            "back office: adaptations export",
+        )
+        return super().as_spreadsheet(queryset, spreadsheet_format)
 
     def get_base_queryset(self):
         return (
@@ -531,18 +558,42 @@ class AccessibilityAdaptationIndexView(ResourceExportMixin, generic.IndexView):
 
 
 class AccessibilityAdaptationCreateView(generic.CreateView):
-    """`?registration=<id>`: the trainee (and their session) chosen already; decided today by whoever records it."""
+    """`?registration=<id>`: the trainee (and their session) chosen already, their needs copied (a read,
+    written to the log); decided today by whoever records it."""
 
     def get_initial(self):
         initial = {**super().get_initial(), "decided_on": timezone.localdate(), "decided_by": self.request.user.pk}
         registration_id = self.request.GET.get("registration", "")
         if registration_id.isdigit():
-            registration = Registration.objects.filter(pk=int(registration_id)).first()
+            registration = (
+                Registration.objects.select_related("user", "session").filter(pk=int(registration_id)).first()
+            )
             if registration is not None:
                 initial.update(registration=registration.pk, session=registration.session_id)
                 if registration.accessibility_needs:
                     initial["need"] = registration.accessibility_needs
+                    accessibility_needs_view_log(
+                        user=self.request.user, registrations=[registration], where="back office: new adaptation"
+                    )
         return initial
+
+
+class AccessibilityAdaptationEditView(generic.EditView):
+    """The form shows the need expressed: each display is written to the log."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        _adaptations_view_log(self.request, [self.object], "back office: adaptation form")
+        return context
+
+
+class AccessibilityAdaptationDeleteView(generic.DeleteView):
+    """The confirmation names the trainee and the need's adaptation: a read, written to the log."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        _adaptations_view_log(self.request, [self.object], "back office: adaptation deletion")
+        return context
 
 
 # Subcontractors (indicator 27)

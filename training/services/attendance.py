@@ -52,6 +52,7 @@ from ..choices import (
 )
 from ..exceptions import TrainingError
 from ..models import Attendance, AttendanceProof, AttendanceSheet, PaperScan, Registration, Session, Slot
+from .audit import attendance_correction_log, attendance_paper_record_log
 
 SIGNATURE_MAX_BYTES = 300 * 1024
 SIGNATURE_MAX_PIXELS = 2000 * 1000
@@ -552,6 +553,9 @@ def attendance_correct(
         data={"before": before, "after": after, "reason": reason.strip()},
     )
     sheet.save(update_fields=["proof_count", "last_hash"])
+    attendance_correction_log(
+        registration=registration, slot=slot, user=user, before=before, after=after, reason=reason.strip()
+    )
     return attendance
 
 
@@ -632,7 +636,9 @@ def _paper_slots_record(
     now: datetime.datetime,
 ) -> None:
     session = scan.session
-    for slot in sorted(slots, key=lambda s: (s.date, s.starts_at)):
+    recorded: dict[int, list[dict]] = {}
+    slots = sorted(slots, key=lambda s: (s.date, s.starts_at))
+    for slot in slots:
         if slot.session_id != session.pk:
             raise TrainingError(_("This half-day belongs to another session."), "not_session_slot")
         if now < slot_bounds(slot)[0]:
@@ -673,11 +679,20 @@ def _paper_slots_record(
                 client=client,
                 data={"status": mark.status, "minutes_missed": minutes_missed, "scan_sha256": scan.sha256},
             )
+            recorded.setdefault(slot.pk, []).append(
+                {
+                    "registration_id": registration.pk,
+                    "person": str(registration.user),
+                    "status": mark.status,
+                    "minutes_missed": minutes_missed,
+                }
+            )
         if sheet.status == SheetStatus.PENDING:
             sheet.opened_at = now
             sheet.opened_by = user
         sheet.paper_scan = scan
         _lock(sheet, user=user, now=now, client=client)
+    attendance_paper_record_log(scan=scan, slots=slots, recorded=recorded, user=user)
 
 
 # Signing from one's own phone: the rotating QR code and the one-time link

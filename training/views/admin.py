@@ -382,9 +382,15 @@ class PersonDataExportView(View):
     http_method_names = ["get"]
 
     def get(self, request: HttpRequest, user_id: int) -> HttpResponse:
-        if not request.user.has_perms((PERSON_DATA_PERMISSION, "training.view_registration")):
+        # The workbook holds the person's accessibility needs: health data, for those who may read them.
+        if not request.user.has_perms((PERSON_DATA_PERMISSION, "training.view_registration", ACCESSIBILITY_PERMISSION)):
             raise PermissionDenied
         person = get_object_or_404(get_user_model(), pk=user_id)
+        accessibility_needs_view_log(
+            user=request.user,
+            registrations=Registration.objects.filter(user=person).select_related("user", "session"),
+            where="back office: personal data export",
+        )
         response = HttpResponse(
             personal_data_workbook(user=person),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
