@@ -29,7 +29,6 @@ def stack():
         yield site
 
 
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     """A failed step of the journey shows what every process logged."""

@@ -113,9 +113,14 @@ class Deployment:
 
     def logs(self) -> str:
         """Every process's output, for the report of a failed test."""
-        return "===== set-up =====\n" + "\n".join(self.timings) + "\n" + "\n".join(
-            f"===== {name} ({'running' if self.alive(name) else 'stopped'}) =====\n{process.log()[-20000:]}"
-            for name, process in self.processes.items()
+        return (
+            "===== set-up =====\n"
+            + "\n".join(self.timings)
+            + "\n"
+            + "\n".join(
+                f"===== {name} ({'running' if self.alive(name) else 'stopped'}) =====\n{process.log()[-20000:]}"
+                for name, process in self.processes.items()
+            )
         )
 
     def wait_for_log(self, name: str, text: str, *, timeout: float = 30) -> str:
