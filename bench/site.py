@@ -103,15 +103,18 @@ def bench_site(log: Callable[[str], None]):
 
 
 @contextmanager
-def _database(tmp: Path):
-    """A database URL for this run only: PostgreSQL when `DATABASE_URL` names one, else SQLite."""
+def _database(tmp: Path, name: str | None = None):
+    """A database URL for this run only: PostgreSQL when `DATABASE_URL` names one, else SQLite.
+    On PostgreSQL the database is `name` (by default one per bench process), dropped first if a
+    previous run left it behind, and dropped after the run."""
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         yield f"sqlite:///{tmp / 'bench.sqlite3'}"
         return
-    name = f"formations_bench_{os.getpid()}"
+    name = name or f"formations_bench_{os.getpid()}"
     admin_url = urlsplit(url)._replace(path="/postgres").geturl()
     with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{name}"')
     try:
         yield urlsplit(url)._replace(path=f"/{name}").geturl()
