@@ -1,7 +1,8 @@
 """Storage of files that are never served by URL: scanned attendance sheets and issued documents.
 
 They are personal data and legal evidence: people get them through views that check who asks
-(see `training.views`), never from the web server. `PRIVATE_MEDIA_ROOT` sits outside `MEDIA_ROOT`.
+(see `training.views`), never from a public URL. `PRIVATE_MEDIA_ROOT` sits outside `MEDIA_ROOT`;
+behind nginx, the view's answer may let nginx send the file (`config/private_files.py`).
 """
 
 import os
