@@ -154,8 +154,11 @@ def test_the_person_data_export_needs_the_right_to_read_health_data(client, with
     )
     client.force_login(staff)
 
+    person_page = client.get(reverse("people:inspect", args=[with_needs.user_id]))
     response = client.get(reverse("registrations:person_data", args=[with_needs.user_id]))
 
+    assert person_page.status_code == 200
+    assert reverse("registrations:person_data", args=[with_needs.user_id]) not in person_page.content.decode()
     assert response.status_code == 302 and response["Location"] == reverse("wagtailadmin_home")
     assert _reads() == []
 
