@@ -367,6 +367,18 @@ QUALITY_ROWS = [
     ),
     *viewset("subcontractors", "subcontractor", (*CRUD, "document")),
     *viewset("needs_analyses", "needs_analysis", (*CRUD, "document")),
+    # Deleting, posted: refused deletions change nothing.
+    Row("complaints:delete", back_office(coordinator=DENIED), kwargs=pk("complaint"), method="post"),
+    Row(
+        "accessibility_adaptations:delete",
+        back_office(coordinator=REDIRECT),
+        kwargs=pk("adaptation"),
+        method="post",
+    ),
+    Row("questionnaires:delete", back_office(coordinator=DENIED), kwargs=pk("questionnaire"), method="post"),
+    # A session with registrations is evidence: the coordination is told to cancel it instead.
+    Row("sessions:delete", back_office(coordinator=REDIRECT), kwargs=pk("session"), method="post"),
+    Row("registrations:edit", back_office(coordinator=REDIRECT), kwargs=pk("registration"), method="post"),
     Row("qualiopi_self_assessment:index", back_office()),
     Row("evidence_packs:index", back_office()),
     Row("evidence_packs:status", back_office(), kwargs=lambda w: {"pack_id": w.evidence_pack.pk}),

@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 import django_filters
 
 from django import forms
@@ -25,6 +27,7 @@ from .views import admin_attendance as attendance
 from .views import admin_documents as documents
 from .views import admin_people
 from .views.admin import (
+    ACCESSIBILITY_PERMISSION,
     OrganisationIndexView,
     ParticipantsConfirmView,
     ParticipantsPreviewView,
@@ -516,6 +519,23 @@ def register_audit_log_actions(actions):
         def format_message(self, log_entry):
             slots = [slot.get("slot", "") for slot in log_entry.data.get("slots", [])]
             return _("Paper attendance sheet recorded and locked: %(slots)s") % {"slots": ", ".join(slots)}
+
+
+class HealthDataReadsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(ACCESSIBILITY_PERMISSION)
+
+
+@hooks.register("register_reports_menu_item")
+def register_health_data_reads_report():
+    """Who saw health data: the site history report filtered on the reads of accessibility needs."""
+    return HealthDataReadsMenuItem(
+        _("Health data reads"),
+        f"{reverse('wagtailadmin_reports:site_history')}?{urlencode({'action': ACCESSIBILITY_NEEDS_VIEWED})}",
+        name="health-data-reads",
+        icon_name="view",
+        order=1010,
+    )
 
 
 def _attendance_label(values: dict) -> str:

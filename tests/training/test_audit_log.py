@@ -154,27 +154,60 @@ def test_the_person_data_export_needs_the_right_to_read_health_data(client, with
     )
     client.force_login(staff)
 
+    person_page = client.get(reverse("people:inspect", args=[with_needs.user_id]))
     response = client.get(reverse("registrations:person_data", args=[with_needs.user_id]))
 
+    assert person_page.status_code == 200
+    assert reverse("registrations:person_data", args=[with_needs.user_id]) not in person_page.content.decode()
     assert response.status_code == 302 and response["Location"] == reverse("wagtailadmin_home")
     assert _reads() == []
 
 
-def test_the_referent_finds_who_read_health_data_in_the_site_history(client, coordinator_client, with_needs):
+def _reports_menu(user) -> dict[str, str]:
+    """The items of the back office's Reports menu this person is shown: name → URL."""
+    from django.test import RequestFactory
+
+    from wagtail.admin.menu import reports_menu
+
+    request = RequestFactory().get("/admin/")
+    request.user = user
+    return {
+        item.name: item.url for item in reports_menu.menu_items_for_request(request) if item.name.startswith("health")
+    }
+
+
+def test_the_referent_finds_who_read_health_data_in_the_site_history(
+    client, coordinator_client, coordinator, with_needs, session
+):
+    from wagtail.log_actions import log
+
     from accounts.roles import roles_sync
 
     coordinator_client.get(reverse("registrations:inspect", args=[with_needs.pk]))
+    log(session, "wagtail.edit", user=coordinator)  # not a read of health data
     roles_sync()
     referent = UserFactory(first_name="Rémi", last_name="Référent")
     referent.groups.add(Group.objects.get(name=DISABILITY_REFERENT))
     client.force_login(referent)
+    report_url = f"{reverse('wagtailadmin_reports:site_history')}?action={ACCESSIBILITY_NEEDS_VIEWED}"
 
-    report = client.get(reverse("wagtailadmin_reports:site_history"), {"action": ACCESSIBILITY_NEEDS_VIEWED})
+    report = client.get(report_url)
 
+    assert _reports_menu(referent) == {"health-data-reads": report_url}
     assert report.status_code == 200
     page = html.unescape(report.content.decode())
     assert "Léa Besoins — 2026-CPS-12-07" in page
     assert "Besoins d'accessibilité lus (données de santé)" in page
+    assert session.code not in page.replace("Léa Besoins — 2026-CPS-12-07", "")  # the edit is filtered out
+
+
+def test_the_health_data_report_is_shown_to_those_who_may_read_needs_only():
+    from django.contrib.auth.models import Permission
+
+    staff = UserFactory()
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=("access_admin", "view_session")))
+
+    assert "health-data-reads" not in _reports_menu(staff)
 
 
 # Changes to attendance after the lock

@@ -367,13 +367,19 @@ class RegistrationInspectView(ReadableInspectMixin, generic.InspectView):
             accessibility_needs_view_log(
                 user=self.request.user, registrations=[self.object], where="back office: registration"
             )
-        if self.request.user.has_perm(PERSON_DATA_PERMISSION):
+        if can_export_person_data(self.request.user):
             context["person_data_url"] = reverse("registrations:person_data", args=[self.object.user_id])
         return context
 
 
-# Reading a person's whole record is reading personal data across every registration.
+# Reading a person's whole record is reading personal data across every registration, their
+# accessibility needs (health data) included.
 PERSON_DATA_PERMISSION = "accounts.view_user"
+PERSON_DATA_PERMISSIONS = (PERSON_DATA_PERMISSION, "training.view_registration", ACCESSIBILITY_PERMISSION)
+
+
+def can_export_person_data(user) -> bool:
+    return user.has_perms(PERSON_DATA_PERMISSIONS)
 
 
 class PersonDataExportView(View):
@@ -382,8 +388,7 @@ class PersonDataExportView(View):
     http_method_names = ["get"]
 
     def get(self, request: HttpRequest, user_id: int) -> HttpResponse:
-        # The workbook holds the person's accessibility needs: health data, for those who may read them.
-        if not request.user.has_perms((PERSON_DATA_PERMISSION, "training.view_registration", ACCESSIBILITY_PERMISSION)):
+        if not can_export_person_data(request.user):
             raise PermissionDenied
         person = get_object_or_404(get_user_model(), pk=user_id)
         accessibility_needs_view_log(

@@ -24,6 +24,7 @@ from accounts.models import ActivitySector, Department, ProfessionalCategory, St
 
 from ..exports import ResourceExportMixin
 from ..resources import PersonResource
+from .admin import can_export_person_data
 
 
 def people_queryset():
@@ -104,15 +105,19 @@ class PersonInspectView(generic.InspectView):
     @cached_property
     def header_buttons(self):
         person = self.object
-        return [
+        buttons = [
             HeaderButton(
                 _("Registrations"),
                 url=f"{reverse('registrations:index')}?q={person.email}",
                 icon_name="group",
-            ),
-            HeaderButton(
-                _("Personal data (XLSX)"),
-                url=reverse("registrations:person_data", args=[person.pk]),
-                icon_name="download",
-            ),
+            )
         ]
+        if can_export_person_data(self.request.user):
+            buttons.append(
+                HeaderButton(
+                    _("Personal data (XLSX)"),
+                    url=reverse("registrations:person_data", args=[person.pk]),
+                    icon_name="download",
+                )
+            )
+        return buttons
