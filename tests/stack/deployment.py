@@ -124,12 +124,15 @@ class Deployment:
             )
         )
 
-    def wait_for_log(self, name: str, text: str, *, timeout: float = 30) -> str:
-        """Wait until the process's log shows `text`; returns the log."""
+    def log_size(self, name: str) -> int:
+        return len(self.processes[name].log())
+
+    def wait_for_log(self, name: str, text: str, *, timeout: float = 30, after: int = 0) -> str:
+        """Wait until the process's log shows `text` (past the first `after` characters); returns the log."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             log = self.processes[name].log()
-            if text in log:
+            if text in log[after:]:
                 return log
             if not self.alive(name):
                 break

@@ -230,8 +230,10 @@ def test_register_attend_certificate_survey_indicators(stack):
 
     # Beat sends the end-of-training survey: restarted with its hourly run overdue, it sends it at once.
     stack.stop("beat")
+    beat_logged, worker_logged = stack.log_size("beat"), stack.log_size("worker")
     beat_start(stack, overdue=("send-due-surveys",))
-    stack.wait_for_log("beat", "Sending due task send-due-surveys", timeout=30)
+    stack.wait_for_log("beat", "Sending due task send-due-surveys", timeout=30, after=beat_logged)
+    stack.wait_for_log("worker", "Task evaluations.tasks.surveys_due_send_task[", timeout=30, after=worker_logged)
     _worker_ran(stack, "evaluations.tasks.invitation_send_task")
     survey_mail = stack.wait_for_mail(to=EMAIL, containing=f"{base}/questionnaire/")
     answer_url = _link(survey_mail, base, "/questionnaire/")
