@@ -102,6 +102,7 @@ class Deployment:
                 process.popen.terminate()
         for name in self.processes:
             self.stop(name)
+            self.mark(f"{name} stopped")
 
     def alive(self, name: str) -> bool:
         popen = self.processes[name].popen
@@ -123,17 +124,20 @@ class Deployment:
             )
         )
 
-    def wait_for_log(self, name: str, text: str, *, timeout: float = 30) -> str:
-        """Wait until the process's log shows `text`; returns the log."""
+    def log_size(self, name: str) -> int:
+        return len(self.processes[name].log())
+
+    def wait_for_log(self, name: str, text: str, *, timeout: float = 30, after: int = 0) -> str:
+        """Wait until the process's log shows `text` (past the first `after` characters); returns the log."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             log = self.processes[name].log()
-            if text in log:
+            if text in log[after:]:
                 return log
             if not self.alive(name):
                 break
             time.sleep(0.25)
-        raise AssertionError(f"{name} did not log {text!r} within {timeout} s")
+        raise AssertionError(f"{name} did not log {text!r} within {timeout} s:\n{self.processes[name].log()[-5000:]}")
 
     # Commands
     # --------------------------------------------------------------------------
@@ -182,16 +186,16 @@ class Deployment:
     def mails_to(self, address: str) -> list[Mail]:
         return [mail for mail in self.mails() if address in mail.to]
 
-    def wait_for_mail(self, *, to: str, after: int, timeout: float = 30) -> Mail:
-        """The next e-mail to `to` once `after` of them have arrived (in the order they were written)."""
+    def wait_for_mail(self, *, to: str, containing: str, timeout: float = 30) -> Mail:
+        """The first e-mail to `to` whose text contains `containing`, once it has arrived."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            received = self.mails_to(to)
-            if len(received) > after:
-                return received[after]
+            for mail in self.mails_to(to):
+                if containing in mail.body:
+                    return mail
             time.sleep(0.25)
         seen = [(mail.to, mail.subject) for mail in self.mails()]
-        raise AssertionError(f"No e-mail number {after + 1} to {to} within {timeout} s; seen: {seen}")
+        raise AssertionError(f"No e-mail to {to} containing {containing!r} within {timeout} s; seen: {seen}")
 
 
 def _port() -> int:
