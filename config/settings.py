@@ -341,7 +341,6 @@ PERMISSIONS_POLICY = {
         "midi",
         "payment",
         "usb",
-        "interest-cohort",
     )
 }
 # The room's QR code may be shown full screen by the page itself.
