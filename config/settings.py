@@ -370,6 +370,8 @@ ACCOUNT_RATE_LIMITS = {
 }
 # Every back-office login goes through allauth (and its limits): /admin/login/ redirects there.
 WAGTAIL_PASSWORD_RESET_ENABLED = False
+# No request from the admin to releases.wagtail.org (the admin policy allows no other origin).
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 # Links that carry a secret (verification code, survey token, signing link, QR code): failed
 # look-ups allowed per client address in the window, then 429 until the window passes.
