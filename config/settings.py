@@ -378,7 +378,8 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 TOKEN_LOOKUP_FAILURES = env.int("TOKEN_LOOKUP_FAILURES", default=20)
 TOKEN_LOOKUP_WINDOW_SECONDS = env.int("TOKEN_LOOKUP_WINDOW_SECONDS", default=600)
 
-# Uploads: request bodies kept in memory (beyond, files go to a temporary file), form fields.
+# Uploads: files above this size go to a temporary file rather than memory; at most this many
+# form fields (a session's attendance grid posts three per trainee and half-day).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
