@@ -31,25 +31,27 @@ def _config() -> dict[str, str]:
     return {ACTION: f"{settings.TOKEN_LOOKUP_FAILURES}/{settings.TOKEN_LOOKUP_WINDOW_SECONDS}s/ip"}
 
 
-def _consume(request: HttpRequest, *, dry_run: bool) -> bool:
-    usage = ratelimit.consume(request, app=APP, action=ACTION, config=_config(), dry_run=dry_run, limit_get=True)
-    return usage is not None
+def _rate_and_key(request: HttpRequest) -> tuple[ratelimit.Rate, str]:
+    (rate,) = ratelimit.get_rates(app=APP, action=ACTION, config=_config())
+    return rate, ratelimit.get_cache_key(request, app=APP, action=ACTION, rate=rate)
 
 
 def token_lookup_blocked(request: HttpRequest) -> bool:
-    """Whether this client has used up its failed look-ups (nothing is counted)."""
-    return not _consume(request, dry_run=True)
+    """Whether this client has used up its failed look-ups: a read of the cache, without allauth's
+    lock, so that many successful look-ups at once (a room signing) never wait on each other."""
+    rate, key = _rate_and_key(request)
+    allowed, _history = ratelimit.apply_rate(list(cache.get(key) or []), time.time(), rate, dry_run=True)
+    return not allowed
 
 
 def token_lookup_failed(request: HttpRequest) -> None:
     """Count one failed look-up for this client."""
-    _consume(request, dry_run=False)
+    ratelimit.consume(request, app=APP, action=ACTION, config=_config(), limit_get=True)
 
 
 def token_lookup_retry_after(request: HttpRequest) -> int:
     """Seconds until this client's oldest counted failure leaves the window."""
-    (rate,) = ratelimit.get_rates(app=APP, action=ACTION, config=_config())
-    key = ratelimit.get_cache_key(request, app=APP, action=ACTION, rate=rate)
+    rate, key = _rate_and_key(request)
     history = cache.get(key) or []
     if not history:
         return 1

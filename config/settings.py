@@ -387,7 +387,6 @@ PERMISSIONS_POLICY = {
         "midi",
         "payment",
         "usb",
-        "interest-cohort",
     )
 }
 # The room's QR code may be shown full screen by the page itself.
@@ -417,13 +416,16 @@ ACCOUNT_RATE_LIMITS = {
 }
 # Every back-office login goes through allauth (and its limits): /admin/login/ redirects there.
 WAGTAIL_PASSWORD_RESET_ENABLED = False
+# No request from the admin to releases.wagtail.org (the admin policy allows no other origin).
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 # Links that carry a secret (verification code, survey token, signing link, QR code): failed
 # look-ups allowed per client address in the window, then 429 until the window passes.
 TOKEN_LOOKUP_FAILURES = env.int("TOKEN_LOOKUP_FAILURES", default=20)
 TOKEN_LOOKUP_WINDOW_SECONDS = env.int("TOKEN_LOOKUP_WINDOW_SECONDS", default=600)
 
-# Uploads: request bodies kept in memory (beyond, files go to a temporary file), form fields.
+# Uploads: files above this size go to a temporary file rather than memory; at most this many
+# form fields (a session's attendance grid posts three per trainee and half-day).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
