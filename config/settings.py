@@ -327,9 +327,6 @@ X_FRAME_OPTIONS = "DENY"
 # Django, then sent by nginx: set this to the `internal` location aliasing PRIVATE_MEDIA_ROOT
 # (`/protected/` in deploy/nginx/formations.conf). Empty: Django streams the file itself.
 PRIVATE_MEDIA_X_ACCEL_PREFIX = env("PRIVATE_MEDIA_X_ACCEL_PREFIX", default="")
-# The header in which nginx passes the client's address (`X-Real-IP`), for the proofs that record it
-# (`config/proxy.py`); empty: the address gunicorn sees. Only where gunicorn is reachable through nginx alone.
-PROXY_CLIENT_ADDRESS_HEADER = env("PROXY_CLIENT_ADDRESS_HEADER", default="")
 # The health check (`config/health.py`) answers plain HTTP on the app's own port.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 

@@ -87,6 +87,7 @@ BOTH_STAFF = back_office(coordinator=200, referent=200)
 
 FRONT_ROWS = [
     Row("sitemap", PUBLIC),
+    Row("healthz", PUBLIC),
     Row("cms:programme-pdf", PUBLIC, kwargs=lambda w: {"slug": w.course.slug}),
     Row("training:lheo", PUBLIC),
     # Learner A is registered already; learner B may register; no profile yet: asked for it first.

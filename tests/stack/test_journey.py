@@ -136,11 +136,17 @@ def test_register_attend_certificate_survey_indicators(stack):
     ) == [("confirmed",)]
 
     # The coordinator brings the half-day forward to today, in the back office.
+    # The back office signs in through allauth's page (and its rate limits); an account made by
+    # `createsuperuser` confirms its address from the e-mail sent on its first sign-in.
     coordinator = Browser(base)
     login = coordinator.get("/admin/login/")
-    coordinator.submit(
-        login, "form:has(input[name=password])", username=COORDINATOR_EMAIL, password=COORDINATOR_PASSWORD
+    assert login.url.startswith(f"{base}/accounts/login/")
+    pending = coordinator.submit(
+        login, "form:has(input[name=password])", login=COORDINATOR_EMAIL, password=COORDINATOR_PASSWORD
     )
+    assert pending.url.endswith("/accounts/confirm-email/")
+    verification = stack.wait_for_mail(to=COORDINATOR_EMAIL, containing=f"{base}/accounts/confirm-email/")
+    coordinator.submit(coordinator.get(_link(verification, base, "/accounts/confirm-email/")))
     start, end = _half_day_just_over()
     edit_path = f"/admin/sessions/edit/{session_id}/"
     edit = coordinator.get(edit_path)
