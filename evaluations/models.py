@@ -231,6 +231,19 @@ class Invitation(models.Model):
             models.UniqueConstraint(
                 "campaign", Lower("email"), name="invitation_one_per_address", violation_error_code="already_invited"
             ),
+            # A trainee or a trainer who changed address since is still asked once.
+            models.UniqueConstraint(
+                fields=["campaign", "registration"],
+                condition=Q(registration__isnull=False),
+                name="invitation_one_per_registration",
+                violation_error_code="already_invited",
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "trainer"],
+                condition=Q(trainer__isnull=False),
+                name="invitation_one_per_trainer",
+                violation_error_code="already_invited",
+            ),
         ]
         indexes = [models.Index(fields=["answered_at", "sent_at"], name="invitation_pending_idx")]
 

@@ -9,7 +9,8 @@ The schedule (`surveys_due_send`, every hour from Celery beat and the `send_due_
 - `SURVEY_POSITIONING_DAYS` before the first day: the positioning questionnaire to those confirmed.
 
 A kind is sent only when a questionnaire of that kind is in use. A session has at most one
-campaign per kind (a database constraint), and a campaign at most one invitation per address:
+campaign per kind (a database constraint), and a campaign at most one invitation per address,
+per registration and per trainer (constraints too: a trainee who changed address is asked once):
 running the schedule twice, or concurrently, sends nothing twice. While a campaign is open,
 each run invites whoever became eligible since (a half-day locked late, a late confirmation).
 
@@ -166,9 +167,16 @@ def campaign_invitations_sync(*, campaign: Campaign) -> int:
     if campaign.status != CampaignStatus.OPEN:
         return 0
     invited = {email.lower() for email in campaign.invitations.values_list("email", flat=True)}
+    # Whoever was invited under another address (changed since) is not invited again.
+    registrations = set(campaign.invitations.exclude(registration=None).values_list("registration_id", flat=True))
+    trainers = set(campaign.invitations.exclude(trainer=None).values_list("trainer_id", flat=True))
     created = 0
     for person in campaign_addressees(campaign):
-        if person.email.lower() in invited:
+        if (
+            person.email.lower() in invited
+            or (person.registration is not None and person.registration.pk in registrations)
+            or (person.trainer is not None and person.trainer.pk in trainers)
+        ):
             continue
         invitation = invitation_create(
             campaign=campaign,

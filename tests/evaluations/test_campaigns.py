@@ -79,6 +79,22 @@ def test_running_the_schedule_again_sends_nothing_twice(held_session, committed)
     assert Campaign.objects.count() == 2
 
 
+def test_a_trainee_or_trainer_who_changed_address_since_is_not_asked_again(held_session, committed):
+    _run(committed, LAST_END)
+    sent = len(mail.outbox)
+    invited = held_session.registrations.filter(survey_invitations__isnull=False).first()
+    invited.user.email = "nouvelle-adresse@exemple.fr"
+    invited.user.save()
+    trainer = held_session.trainers.get()
+    trainer.email = "formatrice.nouvelle@exemple.fr"
+    trainer.save()
+
+    assert _run(committed, LAST_END + datetime.timedelta(hours=1)) == 0
+    assert len(mail.outbox) == sent
+    assert Invitation.objects.filter(registration=invited).count() == 1
+    assert Invitation.objects.filter(trainer=trainer).count() == 1
+
+
 def test_a_retried_sending_task_sends_one_email(hot_campaign):
     invitation = hot_campaign.invitations.first()
     sent = len(mail.outbox)

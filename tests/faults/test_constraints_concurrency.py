@@ -48,6 +48,17 @@ def _campaign(session) -> Campaign:
     )
 
 
+def _campaign_cold(session) -> Campaign:
+    now = timezone.now()
+    return Campaign.objects.create(
+        questionnaire=Questionnaire.objects.get(kind=QuestionnaireKind.COLD, is_active=True),
+        kind=QuestionnaireKind.COLD,
+        session=session,
+        opened_at=now,
+        closes_at=now + datetime.timedelta(days=30),
+    )
+
+
 def _refused(action):
     """Run a write in its own transaction; True when the database refused it as a duplicate."""
 
@@ -157,3 +168,16 @@ def test_the_database_keeps_one_current_document_and_one_message_whatever_code_w
         [_refused(lambda email=email: Invitation.objects.create(campaign=campaign, email=email)) for email in emails]
     )
     assert sorted(refused) == [False] + [True] * 9  # one invitation per campaign and address, whatever its case
+
+    other = _campaign_cold(session)
+    refused = run_concurrently(
+        [
+            _refused(
+                lambda index=index: Invitation.objects.create(
+                    campaign=other, registration=registration, email=f"adresse-{index}@exemple.fr"
+                )
+            )
+            for index in range(10)
+        ]
+    )
+    assert sorted(refused) == [False] + [True] * 9  # one invitation per campaign and trainee, whatever the address

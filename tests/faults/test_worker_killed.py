@@ -64,7 +64,8 @@ pytestmark = [
 
 @pytest.fixture
 def broker():
-    """The test's own Redis database, empty; tasks leave through it instead of running eagerly."""
+    """The broker's Redis database, emptied before and after (it must be the test suite's own, as
+    CI's is); tasks leave through it instead of running eagerly."""
     broker = Broker(settings.CELERY_BROKER_URL)
     broker.flush()
     app.conf.task_always_eager = False
