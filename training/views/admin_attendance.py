@@ -237,7 +237,7 @@ class ScanDownloadView(_PermissionMixin, View):
     permissions_required = (SCAN_PERMISSION,)
 
     def get(self, request: HttpRequest, scan_id: int) -> FileResponse:
-        scan = get_object_or_404(PaperScan, pk=scan_id)
+        scan = get_object_or_404(PaperScan.objects.exclude(file=""), pk=scan_id)  # no file once expired
         return FileResponse(
             scan.file.open("rb"), as_attachment=True, filename=scan.original_name, content_type=scan.content_type
         )
