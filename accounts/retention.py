@@ -239,9 +239,12 @@ def _registration_retained(user_ids) -> set[int]:
     order=90,
 )
 def _accounts_purge(*, cutoff, now, held) -> tuple[int, int]:
-    candidates = User.objects.filter(anonymised_at__isnull=True, is_staff=False, trainer__isnull=True).filter(
-        pk__in=_account_activity_cutoff_ids(cutoff)
-    ) | User.objects.filter(anonymised_at__isnull=True, erased_at__isnull=False)
+    # Staff (back-office roles) and trainers are not purged as prospects: their accounts are closed by hand.
+    candidates = User.objects.filter(
+        anonymised_at__isnull=True, is_staff=False, is_superuser=False, groups__isnull=True, trainer__isnull=True
+    ).filter(pk__in=_account_activity_cutoff_ids(cutoff)) | User.objects.filter(
+        anonymised_at__isnull=True, erased_at__isnull=False
+    )
     candidates = list(candidates.distinct())
     retained = _registration_retained([user.pk for user in candidates])
     done = kept = 0
@@ -303,7 +306,7 @@ def erasure_request_create(*, person: User, message: str = "", now: datetime.dat
     constraint). Errors: `erasure_staff` (staff accounts are closed by an administrator),
     `erasure_already_done`."""
     now = now or timezone.now()
-    if person.is_staff:
+    if person.is_staff or person.is_superuser or person.groups.exists():
         raise PersonalDataError(_("Staff accounts are closed by an administrator."), "erasure_staff")
     if person.erased_at is not None or person.anonymised_at is not None:
         raise PersonalDataError(_("Your data has already been erased."), "erasure_already_done")

@@ -74,3 +74,32 @@ def test_the_request_deadline_is_one_month():
     request = erasure_request_create(person=person, now=datetime.datetime(2026, 1, 31, 12, tzinfo=datetime.UTC))
     assert request.due_on == datetime.date(2026, 2, 28)
     assert ErasureRequest.objects.count() == 1
+
+
+def test_staff_accounts_are_not_purged_as_prospects(coordinator):
+    from django.utils import timezone
+
+    from accounts.models import User
+    from accounts.retention import personal_data_purge
+
+    long_ago = timezone.now() - datetime.timedelta(days=5 * 366)
+    prospect = ProfileFactory().user
+    User.objects.filter(pk__in=[prospect.pk, coordinator.pk]).update(date_joined=long_ago, last_login=None)
+
+    assert personal_data_purge().counts["account"] == 1
+    assert User.objects.get(pk=prospect.pk).anonymised_at is not None
+    assert User.objects.get(pk=coordinator.pk).anonymised_at is None
+
+
+def test_the_data_export_lists_the_erasure_requests():
+    import io
+
+    from openpyxl import load_workbook
+
+    from accounts.personal_data import personal_data_workbook
+
+    person = ProfileFactory().user
+    erasure_request_create(person=person)
+    workbook = load_workbook(io.BytesIO(personal_data_workbook(user=person)))
+    sheet = workbook.worksheets[-1]
+    assert sheet.max_row == 2 and sheet.cell(2, 2).value == "À traiter"
