@@ -197,6 +197,7 @@ def _account_anonymise(user: User, *, now: datetime.datetime, keep_name: bool = 
 
     EmailAddress.objects.filter(user=user).delete()
     Profile.objects.filter(user=user).delete()
+    _log_labels_anonymise(user)
     user.email = anonymous_email("personne", user.pk)
     if not keep_name:
         user.first_name, user.last_name = "", ""
@@ -204,6 +205,22 @@ def _account_anonymise(user: User, *, now: datetime.datetime, keep_name: bool = 
     user.password = make_password(None)
     user.is_active = False
     user.save()
+
+
+def _log_labels_anonymise(user: User) -> None:
+    """The back office's history names its records: those about the person lose the name."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from wagtail.models import ModelLogEntry
+
+    for model, ids in (
+        (ErasureRequest, ErasureRequest.objects.filter(person=user).values_list("pk", flat=True)),
+        (LegalHold, LegalHold.objects.filter(person=user).values_list("pk", flat=True)),
+        (User, [user.pk]),
+    ):
+        ModelLogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(model), object_id__in=[str(pk) for pk in ids]
+        ).update(label=anonymous_email("personne", user.pk))
 
 
 def _account_activity_cutoff_ids(cutoff: datetime.date):

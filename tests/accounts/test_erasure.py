@@ -10,6 +10,9 @@ from freezegun import freeze_time
 from django.urls import reverse
 from django.utils import timezone
 
+from wagtail.log_actions import log
+from wagtail.models import ModelLogEntry
+
 from accounts.models import ErasureRequest, ErasureStatus, LegalHold, Profile, User
 from accounts.retention import (
     PersonalDataError,
@@ -151,6 +154,7 @@ def test_carrying_out_erases_what_no_law_keeps_and_tells_what_is_kept_until_when
     coordinator_client, coordinator, learner, trained, mailoutbox, committed
 ):
     request = erasure_request_create(person=learner, now=NOW)
+    log(instance=request, action="wagtail.create", user=coordinator)  # the back office's history names it
     address = learner.email
     with committed():
         response = coordinator_client.post(reverse("erasure_requests:edit", args=[request.pk]), {"decision": "execute"})
@@ -158,6 +162,8 @@ def test_carrying_out_erases_what_no_law_keeps_and_tells_what_is_kept_until_when
 
     request.refresh_from_db()
     assert (request.status, request.decided_by) == (ErasureStatus.DONE, coordinator)
+    history = ModelLogEntry.objects.filter(object_id=str(request.pk), content_type__model="erasurerequest")
+    assert history.exists() and not history.filter(label__contains=learner.last_name).exists()
     person = User.objects.get(pk=learner.pk)
     assert not person.is_active and not person.has_usable_password() and person.erased_at is not None
     assert person.email.endswith("@anonyme.invalid")
