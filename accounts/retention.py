@@ -78,6 +78,29 @@ class RecordType:
 
 _RECORD_TYPES: dict[str, RecordType] = {}
 _ERASURE_STEPS: list[tuple[int, Callable]] = []
+# Higher apps tell which people still have records kept (`(user_ids) -> set of ids`) and which
+# sessions are on legal hold (`() -> ids`), so this module never imports them.
+_RECORDS_KEPT: list[Callable[[list[int]], set[int]]] = []
+_HELD_SESSIONS: list[Callable[[], set[int]]] = []
+_RECIPIENTS: list[Callable[[], list[str]]] = []
+
+
+def people_with_records_kept(function):
+    """Register `(user_ids) -> ids of those who still have a record within its retention`."""
+    _RECORDS_KEPT.append(function)
+    return function
+
+
+def erasure_request_recipients(function):
+    """Register `() -> addresses` told of a new erasure request (the coordination)."""
+    _RECIPIENTS.append(function)
+    return function
+
+
+def sessions_on_hold(function):
+    """Register `() -> ids of the sessions on legal hold`."""
+    _HELD_SESSIONS.append(function)
+    return function
 
 
 def record_type(
@@ -126,12 +149,9 @@ class Held:
 
 
 def _held() -> Held:
-    from django.apps import apps
-
-    session = apps.get_model("training", "Session")
     return Held(
         person_ids=frozenset(LegalHold.objects.values_list("person_id", flat=True)),
-        session_ids=frozenset(session.objects.filter(legal_hold=True).values_list("pk", flat=True)),
+        session_ids=frozenset(session_id for provider in _HELD_SESSIONS for session_id in provider()),
     )
 
 
@@ -236,14 +256,9 @@ def _account_activity_cutoff_ids(cutoff: datetime.date):
     )
 
 
-def _registration_retained(user_ids) -> set[int]:
-    """Among these people, those with a registration still within its retention (not anonymised yet)."""
-    from django.apps import apps
-
-    registration = apps.get_model("training", "Registration")
-    return set(
-        registration.objects.filter(user_id__in=user_ids, anonymised_at__isnull=True).values_list("user_id", flat=True)
-    )
+def _records_kept(user_ids) -> set[int]:
+    """Among these people, those who still have a record within its retention (a registration…)."""
+    return {user_id for provider in _RECORDS_KEPT for user_id in provider(list(user_ids))}
 
 
 @record_type(
@@ -263,7 +278,7 @@ def _accounts_purge(*, cutoff, now, held) -> tuple[int, int]:
         anonymised_at__isnull=True, erased_at__isnull=False
     )
     candidates = list(candidates.distinct())
-    retained = _registration_retained([user.pk for user in candidates])
+    retained = _records_kept([user.pk for user in candidates])
     done = kept = 0
     for user in candidates:
         if user.pk in retained:
@@ -295,7 +310,7 @@ def _erasure_requests_purge(*, cutoff, now, held) -> tuple[int, int]:
 
 @erasure_step(order=90)
 def _account_erase(person: User, now: datetime.datetime):
-    keep_name = bool(_registration_retained([person.pk]))
+    keep_name = bool(_records_kept([person.pk]))
     _account_anonymise(person, now=now, keep_name=keep_name)
     erased = [_("your account (you can no longer sign in), e-mail address, phone and professional profile")]
     if not keep_name:
@@ -346,14 +361,12 @@ def erasure_request_create(*, person: User, message: str = "", now: datetime.dat
 
 def erasure_request_notify(*, request_id: int, now: datetime.datetime | None = None) -> bool:
     """E-mail the coordination about a new request, once; True when sent now."""
-    from training.services.absences import coordination_recipients
-
     now = now or timezone.now()
     with transaction.atomic():
         request = ErasureRequest.objects.select_for_update().select_related("person").get(pk=request_id)
         if request.coordination_notified_at is not None:
             return False
-        recipients = coordination_recipients()
+        recipients = [address for provider in _RECIPIENTS for address in provider()]
         if not recipients:
             return False
         with translation.override("fr"), timezone.override(settings.TIME_ZONE):
