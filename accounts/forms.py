@@ -58,3 +58,18 @@ class ProfileForm(forms.ModelForm):
         self.fields["last_name"].initial = user.last_name
         for name in ("structure_type", "activity_sector", "professional_category"):
             self.fields[name].queryset = self.fields[name].queryset.filter(is_active=True)
+
+
+class ErasureRequestForm(forms.Form):
+    """A person asks that their data be erased (RGPD art. 17): a confirmation and an optional message."""
+
+    confirm = forms.BooleanField(
+        label=_("I ask that my account be closed and my personal data erased"),
+        help_text=_("The records the law obliges us to keep stay until their own end; you will be told which."),
+    )
+    message = forms.CharField(
+        label=_("Message to the coordination (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

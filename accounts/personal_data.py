@@ -111,3 +111,15 @@ def _identity(user):
             (_("Département of work"), str(profile.department)),
         ]
     return (_("Item"), _("Value")), rows
+
+
+@personal_data_section(lambda: _("Erasure requests"), order=90)
+def _erasure_requests(user):
+    from .models import ErasureRequest
+
+    headings = (_("Asked on"), _("Status"), _("Decided on"), _("Reason for refusing"))
+    rows = [
+        (request.requested_at, request.get_status_display(), request.decided_at, request.reason)
+        for request in ErasureRequest.objects.filter(person=user).order_by("requested_at")
+    ]
+    return headings, rows

@@ -78,6 +78,29 @@ class RecordType:
 
 _RECORD_TYPES: dict[str, RecordType] = {}
 _ERASURE_STEPS: list[tuple[int, Callable]] = []
+# Higher apps tell which people still have records kept (`(user_ids) -> set of ids`) and which
+# sessions are on legal hold (`() -> ids`), so this module never imports them.
+_RECORDS_KEPT: list[Callable[[list[int]], set[int]]] = []
+_HELD_SESSIONS: list[Callable[[], set[int]]] = []
+_RECIPIENTS: list[Callable[[], list[str]]] = []
+
+
+def people_with_records_kept(function):
+    """Register `(user_ids) -> ids of those who still have a record within its retention`."""
+    _RECORDS_KEPT.append(function)
+    return function
+
+
+def erasure_request_recipients(function):
+    """Register `() -> addresses` told of a new erasure request (the coordination)."""
+    _RECIPIENTS.append(function)
+    return function
+
+
+def sessions_on_hold(function):
+    """Register `() -> ids of the sessions on legal hold`."""
+    _HELD_SESSIONS.append(function)
+    return function
 
 
 def record_type(
@@ -126,12 +149,9 @@ class Held:
 
 
 def _held() -> Held:
-    from django.apps import apps
-
-    session = apps.get_model("training", "Session")
     return Held(
         person_ids=frozenset(LegalHold.objects.values_list("person_id", flat=True)),
-        session_ids=frozenset(session.objects.filter(legal_hold=True).values_list("pk", flat=True)),
+        session_ids=frozenset(session_id for provider in _HELD_SESSIONS for session_id in provider()),
     )
 
 
@@ -197,6 +217,7 @@ def _account_anonymise(user: User, *, now: datetime.datetime, keep_name: bool = 
 
     EmailAddress.objects.filter(user=user).delete()
     Profile.objects.filter(user=user).delete()
+    _log_labels_anonymise(user)
     user.email = anonymous_email("personne", user.pk)
     if not keep_name:
         user.first_name, user.last_name = "", ""
@@ -204,6 +225,22 @@ def _account_anonymise(user: User, *, now: datetime.datetime, keep_name: bool = 
     user.password = make_password(None)
     user.is_active = False
     user.save()
+
+
+def _log_labels_anonymise(user: User) -> None:
+    """The back office's history names its records: those about the person lose the name."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from wagtail.models import ModelLogEntry
+
+    for model, ids in (
+        (ErasureRequest, ErasureRequest.objects.filter(person=user).values_list("pk", flat=True)),
+        (LegalHold, LegalHold.objects.filter(person=user).values_list("pk", flat=True)),
+        (User, [user.pk]),
+    ):
+        ModelLogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(model), object_id__in=[str(pk) for pk in ids]
+        ).update(label=anonymous_email("personne", user.pk))
 
 
 def _account_activity_cutoff_ids(cutoff: datetime.date):
@@ -219,14 +256,9 @@ def _account_activity_cutoff_ids(cutoff: datetime.date):
     )
 
 
-def _registration_retained(user_ids) -> set[int]:
-    """Among these people, those with a registration still within its retention (not anonymised yet)."""
-    from django.apps import apps
-
-    registration = apps.get_model("training", "Registration")
-    return set(
-        registration.objects.filter(user_id__in=user_ids, anonymised_at__isnull=True).values_list("user_id", flat=True)
-    )
+def _records_kept(user_ids) -> set[int]:
+    """Among these people, those who still have a record within its retention (a registration…)."""
+    return {user_id for provider in _RECORDS_KEPT for user_id in provider(list(user_ids))}
 
 
 @record_type(
@@ -239,11 +271,14 @@ def _registration_retained(user_ids) -> set[int]:
     order=90,
 )
 def _accounts_purge(*, cutoff, now, held) -> tuple[int, int]:
-    candidates = User.objects.filter(anonymised_at__isnull=True, is_staff=False, trainer__isnull=True).filter(
-        pk__in=_account_activity_cutoff_ids(cutoff)
-    ) | User.objects.filter(anonymised_at__isnull=True, erased_at__isnull=False)
+    # Staff (back-office roles) and trainers are not purged as prospects: their accounts are closed by hand.
+    candidates = User.objects.filter(
+        anonymised_at__isnull=True, is_staff=False, is_superuser=False, groups__isnull=True, trainer__isnull=True
+    ).filter(pk__in=_account_activity_cutoff_ids(cutoff)) | User.objects.filter(
+        anonymised_at__isnull=True, erased_at__isnull=False
+    )
     candidates = list(candidates.distinct())
-    retained = _registration_retained([user.pk for user in candidates])
+    retained = _records_kept([user.pk for user in candidates])
     done = kept = 0
     for user in candidates:
         if user.pk in retained:
@@ -275,7 +310,7 @@ def _erasure_requests_purge(*, cutoff, now, held) -> tuple[int, int]:
 
 @erasure_step(order=90)
 def _account_erase(person: User, now: datetime.datetime):
-    keep_name = bool(_registration_retained([person.pk]))
+    keep_name = bool(_records_kept([person.pk]))
     _account_anonymise(person, now=now, keep_name=keep_name)
     erased = [_("your account (you can no longer sign in), e-mail address, phone and professional profile")]
     if not keep_name:
@@ -303,7 +338,7 @@ def erasure_request_create(*, person: User, message: str = "", now: datetime.dat
     constraint). Errors: `erasure_staff` (staff accounts are closed by an administrator),
     `erasure_already_done`."""
     now = now or timezone.now()
-    if person.is_staff:
+    if person.is_staff or person.is_superuser or person.groups.exists():
         raise PersonalDataError(_("Staff accounts are closed by an administrator."), "erasure_staff")
     if person.erased_at is not None or person.anonymised_at is not None:
         raise PersonalDataError(_("Your data has already been erased."), "erasure_already_done")
@@ -326,14 +361,12 @@ def erasure_request_create(*, person: User, message: str = "", now: datetime.dat
 
 def erasure_request_notify(*, request_id: int, now: datetime.datetime | None = None) -> bool:
     """E-mail the coordination about a new request, once; True when sent now."""
-    from training.services.absences import coordination_recipients
-
     now = now or timezone.now()
     with transaction.atomic():
         request = ErasureRequest.objects.select_for_update().select_related("person").get(pk=request_id)
         if request.coordination_notified_at is not None:
             return False
-        recipients = coordination_recipients()
+        recipients = [address for provider in _RECIPIENTS for address in provider()]
         if not recipients:
             return False
         with translation.override("fr"), timezone.override(settings.TIME_ZONE):

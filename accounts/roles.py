@@ -94,6 +94,12 @@ _COORDINATION_EXTRA = {
     ("evaluations", "change_qualiopiindicator"),
     ("evaluations", "view_evidencepack"),
     ("evaluations", "add_evidencepack"),
+    # Personal data (the référent RGPD sits in the coordination): answer erasure requests (carried
+    # out or refused through their form), set and lift legal holds, read the purge runs.
+    ("accounts", "view_erasurerequest"),
+    ("accounts", "change_erasurerequest"),
+    *{("accounts", f"{action}_legalhold") for action in _ACTIONS},
+    ("accounts", "view_purgerun"),
 }
 
 

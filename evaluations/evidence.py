@@ -827,7 +827,10 @@ def _sessions_folder(plan: _Plan) -> None:
         .distinct()
     )
     scans: dict[int, list[PaperScan]] = defaultdict(list)
-    for scan in PaperScan.objects.filter(session_id__in=plan.session_ids).order_by("uploaded_at", "pk"):
+    # A scan whose retention expired (`training.retention`) has no file any more.
+    for scan in (
+        PaperScan.objects.filter(session_id__in=plan.session_ids).exclude(file="").order_by("uploaded_at", "pk")
+    ):
         scans[scan.session_id].append(scan)
     groups = {
         DocumentKind.ATTENDANCE_SHEET: "attendance_sheets",

@@ -39,7 +39,15 @@ from django.utils.translation import gettext as _
 
 from wagtail.models import ModelLogEntry
 
-from accounts.retention import PersonalDataError, erasure_step, file_delete_on_commit, record_type
+from accounts.retention import (
+    PersonalDataError,
+    erasure_request_recipients,
+    erasure_step,
+    file_delete_on_commit,
+    people_with_records_kept,
+    record_type,
+    sessions_on_hold,
+)
 
 from .choices import ACTIVE_STATUSES, DocumentKind, RetentionClass, SessionStatus
 from .models import (
@@ -54,6 +62,7 @@ from .models import (
     Session,
     Slot,
 )
+from .services.absences import coordination_recipients
 
 # Keys of a proof's details that name a person or hold what they wrote.
 _PROOF_PERSONAL_KEYS = ("trainee", "trainer", "reason")
@@ -74,6 +83,22 @@ def _split(queryset, held, *, session: str, person: str):
     """(what may go, how many a legal hold keeps) of a queryset of expired records."""
     on_hold = Q(**{f"{session}__in": held.session_ids}) | Q(**{f"{person}__in": held.person_ids})
     return queryset.exclude(on_hold), queryset.filter(on_hold).count()
+
+
+erasure_request_recipients(coordination_recipients)  # the coordination answers erasure requests
+
+
+@sessions_on_hold
+def _sessions_on_hold() -> set[int]:
+    return set(Session.objects.filter(legal_hold=True).values_list("pk", flat=True))
+
+
+@people_with_records_kept
+def _people_with_registrations_kept(user_ids: list[int]) -> set[int]:
+    """A registration is kept (whole) until its retention expires and `anonymised_at` is set."""
+    return set(
+        Registration.objects.filter(user_id__in=user_ids, anonymised_at__isnull=True).values_list("user_id", flat=True)
+    )
 
 
 def _evidence_years() -> int:

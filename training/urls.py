@@ -10,6 +10,7 @@ urlpatterns = [
     path("espace/", learner.space, name="space"),
     path("espace/profil/", learner.profile, name="profile"),
     path("espace/mes-donnees.xlsx", learner.personal_data, name="personal-data"),
+    path("espace/supprimer-mes-donnees/", learner.erasure, name="erasure"),
     path("espace/inscriptions/<int:registration_id>/annuler/", learner.cancel, name="cancel"),
     path("espace/inscriptions/<int:registration_id>/accepter/", learner.accept_offer, name="accept-offer"),
     path("espace/inscriptions/<int:registration_id>/calendrier.ics", learner.calendar, name="calendar"),

@@ -124,6 +124,10 @@ class SessionViewSet(ModelViewSet):
             ],
         ),
         FieldPanel("notes"),
+        MultiFieldPanel(
+            [FieldPanel("legal_hold"), FieldPanel("legal_hold_reason")],
+            heading=_("Legal hold (personal data)"),
+        ),
     ]
 
 

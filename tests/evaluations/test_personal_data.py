@@ -37,8 +37,8 @@ def test_a_learner_downloads_everything_held_about_them(client, answered):
     assert response["Cache-Control"] == "private, no-store"
     sheets = _sheets(response.content)
     assert (
-        len(sheets) == 9
-    )  # about, identity, registrations, attendance, signatures, documents, e-mails, surveys, answers
+        len(sheets) == 10
+    )  # about, identity, registrations, attendance, signatures, documents, e-mails, surveys, answers, erasure requests
     flat = [str(value) for rows in sheets.values() for row in rows for value in row if value is not None]
     assert person.email in flat
     assert answered.session.code in flat

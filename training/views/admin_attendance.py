@@ -239,7 +239,7 @@ class ScanDownloadView(_PermissionMixin, View):
     permissions_required = (SCAN_PERMISSION,)
 
     def get(self, request: HttpRequest, scan_id: int) -> HttpResponse:
-        scan = get_object_or_404(PaperScan, pk=scan_id)
+        scan = get_object_or_404(PaperScan.objects.exclude(file=""), pk=scan_id)  # no file once expired
         return private_file_response(scan.file, filename=scan.original_name, content_type=scan.content_type)
 
 

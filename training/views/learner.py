@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from accounts.forms import ProfileForm
-from accounts.models import Profile
+from accounts.forms import ErasureRequestForm, ProfileForm
+from accounts.models import ErasureRequest, ErasureStatus, Profile
 from accounts.personal_data import personal_data_filename, personal_data_workbook
+from accounts.retention import PersonalDataError, erasure_request_create
 from accounts.services import profile_save
 from cms.models import OrganisationSettings
 
@@ -145,6 +146,24 @@ def space(request: HttpRequest) -> HttpResponse:
             "now": timezone.now(),
         },
     )
+
+
+@login_required
+def erasure(request: HttpRequest) -> HttpResponse:
+    """`/espace/supprimer-mes-donnees/`: ask, after a confirmation, that my data be erased (art. 17)."""
+    pending = ErasureRequest.objects.filter(person=request.user, status=ErasureStatus.PENDING).first()
+    form = ErasureRequestForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            erasure_request_create(person=request.user, message=form.cleaned_data["message"])
+        except PersonalDataError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, _("Your request is recorded. We answer within a month, by e-mail, at the latest.")
+            )
+        return redirect("training:space")
+    return render(request, "training/erasure.html", {"form": form, "pending": pending})
 
 
 @login_required
