@@ -26,7 +26,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from wagtail import hooks
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.documents import get_document_model
-from wagtail.models import Site
+from wagtail.models import ReferenceIndex, Site
 
 from tests.clock import PARIS
 
@@ -180,7 +180,14 @@ def world_build(*, catalogue) -> World:
     """Two sessions (trainer A's and trainer B's), learner A registered to A's with accessibility
     needs, a locked and an open half-day, learner A's document, then one record of every register
     of the back office, and one client per role."""
-    from accounts.models import ActivitySector, ProfessionalCategory, StructureType
+    from accounts.models import (
+        ActivitySector,
+        ErasureRequest,
+        LegalHold,
+        ProfessionalCategory,
+        PurgeRun,
+        StructureType,
+    )
     from accounts.roles import COORDINATION, DISABILITY_REFERENT, TRAINERS, roles_sync
     from cms.models import Audience, OrganisationSettings, Theme
     from evaluations.choices import QuestionnaireKind
@@ -395,6 +402,18 @@ def world_build(*, catalogue) -> World:
     o.activity_sector = ActivitySector.objects.order_by("position").first()
     o.professional_category = ProfessionalCategory.objects.order_by("position").first()
     o.public_file = get_document_model().objects.create(title="Règlement intérieur", file=_file("a.pdf"))
+    # Personal data: learner A asks for erasure, learner B's records are under a legal hold, a purge ran.
+    o.erasure_request = ErasureRequest.objects.create(
+        person=o.learner, requested_at=NOW, due_on=DAY + datetime.timedelta(days=30), message="Merci."
+    )
+    o.legal_hold = LegalHold.objects.create(
+        person=o.other_learner, reason="Contrôle du financeur", set_by=o.coordinator
+    )
+    o.purge_run = PurgeRun.objects.create(ran_at=NOW, counts={"accounts": 1}, held={})
+    # Wagtail's reference index as production keeps it (updated after commit, which a test never
+    # reaches): the back office knows which records protect a session from deletion.
+    for registration in o.session.registrations.all():
+        ReferenceIndex.create_or_update_for_object(registration)
 
     # One client per role
     people = {

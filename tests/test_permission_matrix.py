@@ -99,6 +99,7 @@ FRONT_ROWS = [
     Row("training:space", SIGNED_IN),
     Row("training:profile", SIGNED_IN),
     Row("training:personal-data", SIGNED_IN),
+    Row("training:erasure", SIGNED_IN),
     Row("training:cancel", LEARNER_ONLY, kwargs=pk("registration", "registration_id")),
     Row(
         "training:cancel",
@@ -377,8 +378,8 @@ QUALITY_ROWS = [
         method="post",
     ),
     Row("questionnaires:delete", back_office(coordinator=DENIED), kwargs=pk("questionnaire"), method="post"),
-    # A session with registrations is evidence: the coordination is told to cancel it instead.
-    Row("sessions:delete", back_office(coordinator=REDIRECT), kwargs=pk("session"), method="post"),
+    # A session with registrations is evidence: Wagtail refuses to delete what they protect.
+    Row("sessions:delete", back_office(coordinator=DENIED), kwargs=pk("session"), method="post"),
     Row("registrations:edit", back_office(coordinator=REDIRECT), kwargs=pk("registration"), method="post"),
     Row("qualiopi_self_assessment:index", back_office()),
     Row("evidence_packs:index", back_office()),
@@ -399,7 +400,8 @@ WAGTAIL_ADMIN_ROWS = (
     Row("wagtailusers_users:index", back_office(coordinator=200)),
     Row("wagtailusers_users:edit", back_office(coordinator=DENIED), kwargs=lambda w: [w.learner.pk]),
     Row("wagtailadmin_reports:site_history", BOTH_STAFF),
-    Row("wagtailadmin_login", expect(200, coordinator=REDIRECT, referent=REDIRECT)),
+    # The back office's sign-in is allauth's page (its rate limits), whoever asks.
+    Row("wagtailadmin_login", expect(LOGIN)),
 )
 ALLAUTH_ROWS = (
     Row("account_login", expect(REDIRECT, anonymous=200)),
@@ -424,6 +426,28 @@ RULES = (
     ),
 )
 
+# Personal data: the coordination answers erasure requests (never creates nor deletes one), sets
+# and lifts legal holds, and reads the purge runs, which nobody writes but the purge.
+PERSONAL_DATA_ROWS = [
+    *viewset(
+        "erasure_requests",
+        "erasure_request",
+        (*CRUD, "inspect"),
+        overrides=dict.fromkeys(("add", "delete"), back_office(coordinator=DENIED)),
+    ),
+    *viewset("legal_holds", "legal_hold", CRUD),
+    *viewset(
+        "purge_runs",
+        "purge_run",
+        (*CRUD, "inspect"),
+        overrides=dict.fromkeys(
+            ("add", "edit", "delete", "history", "history_results", "usage"), back_office(coordinator=DENIED)
+        ),
+    ),
+    Row("purge_runs:delete", back_office(coordinator=DENIED), kwargs=pk("purge_run"), method="post"),
+    Row("erasure_requests:delete", back_office(coordinator=DENIED), kwargs=pk("erasure_request"), method="post"),
+]
+
 ROWS = [
     *FRONT_ROWS,
     *SESSION_ROWS,
@@ -434,6 +458,7 @@ ROWS = [
     *REFERENCE_ROWS,
     *EVALUATION_ROWS,
     *QUALITY_ROWS,
+    *PERSONAL_DATA_ROWS,
     *(row for rule in RULES for row in rule.representatives),
 ]
 
