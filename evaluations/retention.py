@@ -26,7 +26,16 @@ from accounts.retention import ANONYMOUS_DOMAIN, anonymous_email, erasure_step, 
 from training.models import Registration
 from training.retention import sessions_ended_before
 
-from .models import AccessibilityAdaptation, Answer, Complaint, EvidencePack, Invitation, Response, SurveyOptOut
+from .models import (
+    AccessibilityAdaptation,
+    Answer,
+    Complaint,
+    ComplaintStatus,
+    EvidencePack,
+    Invitation,
+    Response,
+    SurveyOptOut,
+)
 
 
 def _start(day: datetime.date) -> datetime.datetime:
@@ -176,10 +185,17 @@ def _surveys_erase(person, now):
     _invitations_anonymise(Invitation.objects.filter(Q(registration__in=registrations) | Q(email__iexact=person.email)))
     SurveyOptOut.objects.filter(email__iexact=person.email).delete()
     _adaptations_unlink(AccessibilityAdaptation.objects.filter(registration__in=registrations))
-    Complaint.objects.filter(email__iexact=person.email).update(complainant="", email="")
+    complaints = Complaint.objects.filter(email__iexact=person.email)
+    complaints.filter(status=ComplaintStatus.CLOSED).update(complainant="", email="")
+    # A complaint still being handled keeps who to answer (Qualiopi indicator 31) until it is closed;
+    # the purge then removes the name with the complaint register's own delay.
+    kept = [
+        (_("your complaint of %(date)s, until it is answered and closed") % {"date": f"{received:%d/%m/%Y}"}, None)
+        for received in complaints.exclude(status=ComplaintStatus.CLOSED).values_list("received_at", flat=True)
+    ]
     return [
         _(
             "the link between you and your survey answers, your comments, the survey e-mails sent to you, "
             "your name on the complaints you made"
         )
-    ], []
+    ], kept

@@ -283,7 +283,8 @@ def _exports_purge(*, cutoff, now, held):
 
 @erasure_step(order=10)
 def _ongoing_check(person, now):
-    """No erasure while the person is registered to a session not over (they cancel first)."""
+    """No erasure while the person is registered to a session not over (they cancel first), nor
+    while a session of theirs is under a legal hold (`erasure_legal_hold`)."""
     ongoing = (
         Registration.objects.filter(user=person, status__in=ACTIVE_STATUSES)
         .exclude(session__status__in=(SessionStatus.DONE, SessionStatus.CANCELLED))
@@ -292,6 +293,12 @@ def _ongoing_check(person, now):
     if ongoing.exists():
         raise PersonalDataError(
             _("This person is registered to a session that is not over."), "erasure_ongoing_session"
+        )
+    # A session under a legal hold keeps all its records, its trainees' included: refuse the request.
+    if Registration.objects.filter(user=person, session__legal_hold=True).exists():
+        raise PersonalDataError(
+            _("A legal hold keeps the records of a session of this person: refuse the request."),
+            "erasure_legal_hold",
         )
     return [], []
 

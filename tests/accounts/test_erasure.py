@@ -192,6 +192,30 @@ def test_carrying_out_erases_what_no_law_keeps_and_tells_what_is_kept_until_when
     assert (person.first_name, person.last_name) == ("", "") and person.anonymised_at is not None
 
 
+def test_a_complaint_still_being_handled_keeps_who_to_answer_until_it_is_closed(learner, coordinator):
+    from evaluations.models import Complaint
+
+    def complaint(status, day):
+        return Complaint.objects.create(
+            received_at=datetime.datetime(2026, 11, day, 9, tzinfo=PARIS),
+            complainant=learner.get_full_name(),
+            email=learner.email,
+            subject="Salle trop froide",
+            description="La salle était froide.",
+            status=status,
+        )
+
+    closed, open_ = complaint("closed", 2), complaint("received", 20)
+    request = erasure_request_execute(request=erasure_request_create(person=learner, now=NOW), by=coordinator, now=NOW)
+
+    closed.refresh_from_db()
+    open_.refresh_from_db()
+    assert (closed.complainant, closed.email) == ("", "")
+    assert open_.email == learner.email and open_.complainant
+    [(what, until)] = request.kept  # kept with no date: until the complaint is closed
+    assert "20/11/2026" in what and until is None
+
+
 def test_a_person_without_records_kept_loses_their_name_at_once(learner, coordinator):
     request = erasure_request_create(person=learner, now=NOW)
     erasure_request_execute(request=request, by=coordinator, now=NOW)
@@ -212,6 +236,23 @@ def test_a_person_registered_to_a_session_not_over_is_not_erased(catalogue, lear
     request.refresh_from_db()
     assert request.status == ErasureStatus.PENDING
     assert User.objects.get(pk=learner.pk).is_active and Profile.objects.filter(user=learner).exists()
+
+
+def test_a_session_under_a_legal_hold_keeps_its_trainees_records_from_erasure(trained, learner, coordinator):
+    registration = Registration.objects.get(user=learner)
+    registration.session.legal_hold, registration.session.legal_hold_reason = True, "Contrôle de l'ARS"
+    registration.session.save()
+    request = erasure_request_create(person=learner, now=NOW)
+
+    with freeze_time(NOW):
+        assert _code(lambda: erasure_request_execute(request=request, by=coordinator)) == "erasure_legal_hold"
+
+    registration.refresh_from_db()
+    assert (registration.accessibility_needs, registration.expectations) == (
+        "Boucle magnétique",
+        "Accompagner mes patients",
+    )
+    assert ErasureRequest.objects.get(pk=request.pk).status == ErasureStatus.PENDING
 
 
 def test_the_back_office_shows_why_it_cannot_carry_it_out(coordinator_client, learner):
