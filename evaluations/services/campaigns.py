@@ -74,19 +74,22 @@ def session_ended(session: Session, now: datetime.datetime) -> bool:
     return last is not None and slot_bounds(last)[1] <= now
 
 
+def _trainees(session: Session):
+    """The session's confirmed trainees who are still themselves (not erased nor anonymised)."""
+    return session.registrations.filter(
+        status=RegistrationStatus.CONFIRMED, user__erased_at__isnull=True, user__anonymised_at__isnull=True
+    )
+
+
 def campaign_addressees(campaign: Campaign) -> list[Addressee]:
-    """Who this campaign asks, as of now (opted-out addresses left out)."""
+    """Who this campaign asks, as of now (opted-out addresses left out; nobody whose data was
+    erased or anonymised: their address is no longer theirs)."""
     session = campaign.session
     if campaign.kind in (QuestionnaireKind.HOT, QuestionnaireKind.COLD):
-        registrations = (
-            session.registrations.filter(status=RegistrationStatus.CONFIRMED)
-            .with_hours_attended()
-            .filter(hours_attended__gt=0)
-            .select_related("user")
-        )
+        registrations = _trainees(session).with_hours_attended().filter(hours_attended__gt=0).select_related("user")
         people = [Addressee(r.user.email, r.user.get_full_name(), registration=r) for r in registrations]
     elif campaign.kind == QuestionnaireKind.POSITIONING:
-        registrations = session.registrations.filter(status=RegistrationStatus.CONFIRMED).select_related("user")
+        registrations = _trainees(session).select_related("user")
         people = [Addressee(r.user.email, r.user.get_full_name(), registration=r) for r in registrations]
     elif campaign.kind == QuestionnaireKind.TRAINER:
         people = [

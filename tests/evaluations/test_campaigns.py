@@ -209,6 +209,18 @@ def test_an_opted_out_address_is_neither_invited_nor_reminded(held_session, comm
     assert person.email not in [message.to[0] for message in mail.outbox]
 
 
+def test_nobody_whose_data_was_erased_or_anonymised_is_asked(held_session, committed):
+    erased, anonymised, kept = (r.user for r in held_session.registrations.filter(hours_recorded__gt=0))
+    type(erased).objects.filter(pk=erased.pk).update(erased_at=LAST_END, email="personne-1@anonyme.invalid")
+    type(anonymised).objects.filter(pk=anonymised.pk).update(anonymised_at=LAST_END)
+
+    _run(committed, LAST_END)
+
+    hot = held_session.campaigns.get(kind=QuestionnaireKind.HOT)
+    assert list(hot.invitations.values_list("registration__user", flat=True)) == [kept.pk]
+    assert _run(committed, LAST_END + datetime.timedelta(hours=1)) == 0  # nor at the next run
+
+
 def test_campaigns_close_after_their_open_period(hot_campaign, committed, settings):
     _run(committed, hot_campaign.closes_at - datetime.timedelta(minutes=1))
     hot_campaign.refresh_from_db()
