@@ -94,6 +94,26 @@ def test_certificate_codes_and_qr_codes_are_counted(client, catalogue):
         assert _miss(client, reverse("training:verification", args=["ABCDE23456"])).status_code == 429
 
 
+def test_a_room_scanning_old_codes_behind_one_address_is_never_blocked(client, catalogue):
+    """Expired codes the room did show (a photo of the screen, a slow phone) are no guesses."""
+    trainer_user = UserFactory()
+    session = SessionFactory(course=course_create(catalogue=catalogue))
+    session.trainers.add(TrainerFactory(user=trainer_user))
+    slots_create(session=session, first_day=MORNING.date(), days=1)
+    morning = session.slots.get(date=MORNING.date(), period="am")
+    with freeze_time(MORNING):
+        sheet = attendance_sheet_open(slot=morning, user=trainer_user)
+        first_code = attendance_qr_code(sheet=sheet)
+    with freeze_time(MORNING + datetime.timedelta(minutes=30)):
+        for _scan in range(10):
+            assert _miss(client, reverse("training:scan", args=[morning.pk, first_code])).status_code == 410
+        current = attendance_qr_code(sheet=sheet)
+        assert _miss(client, reverse("training:scan", args=[morning.pk, current])).status_code == 200
+        for attempt in range(3):  # guesses still count
+            assert _miss(client, reverse("training:scan", args=[morning.pk, f"guess{attempt}"])).status_code == 410
+        assert _miss(client, reverse("training:scan", args=[morning.pk, current])).status_code == 429
+
+
 def test_forwarded_address_only_behind_a_trusted_proxy(client, invitation, settings):
     with freeze_time(LATER):
         # Not behind a proxy: a forged X-Forwarded-For does not give a fresh budget.

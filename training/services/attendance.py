@@ -730,6 +730,16 @@ def attendance_qr_check(*, sheet: AttendanceSheet, code: str, now: datetime.date
         raise TrainingError(_("This QR code has expired. Scan the code shown in the room again."), "qr_expired")
 
 
+def attendance_qr_was_shown(*, sheet: AttendanceSheet, code: str, now: datetime.datetime | None = None) -> bool:
+    """Whether the code is one the room showed since the half-day opened: an expired scan (a photo
+    of the screen, a slow phone), not a guess. Only guesses count against the room's address."""
+    if sheet.opened_at is None:
+        return False
+    last = _qr_window(now or timezone.now())
+    first = max(_qr_window(sheet.opened_at), last - 24 * 3600 // settings.ATTENDANCE_QR_SECONDS)
+    return any(hmac.compare_digest(code.lower(), _qr_code_for(sheet, window)) for window in range(first, last + 1))
+
+
 def attendance_link_token(*, sheet: AttendanceSheet, registration: Registration) -> str:
     return signing.dumps({"sheet": sheet.pk, "registration": registration.pk}, salt=_LINK_SALT)
 

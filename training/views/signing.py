@@ -29,6 +29,7 @@ from ..services.attendance import (
     attendance_link_check,
     attendance_link_send,
     attendance_qr_check,
+    attendance_qr_was_shown,
     attendance_sign,
 )
 from .clients import client_from_request
@@ -144,7 +145,9 @@ def scan(request: HttpRequest, slot_id: int, code: str) -> HttpResponse:
             attendance_qr_check(sheet=sheet, code=code)
         except TrainingError as error:
             refused = _refused(request, error)
-            return mark_missed(refused) if error.code == "qr_expired" else refused
+            # A trainee behind the room's shared address scanning an old code is no guesser.
+            guessed = error.code == "qr_expired" and not attendance_qr_was_shown(sheet=sheet, code=code)
+            return mark_missed(refused) if guessed else refused
         _scan_remember(request, slot)
         if request.user.is_authenticated:
             return redirect(sign_url)
