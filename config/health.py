@@ -16,7 +16,7 @@ from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
 
-_CACHE_KEY = "healthz"
+_CACHE_PREFIX = "healthz:"
 
 
 def _database_ok() -> bool:
@@ -26,9 +26,14 @@ def _database_ok() -> bool:
 
 
 def _cache_ok() -> bool:
+    # A key of its own per check: simultaneous checks (several probes, several processes) never read each other's.
     token = uuid.uuid4().hex
-    cache.set(_CACHE_KEY, token, timeout=30)
-    return cache.get(_CACHE_KEY) == token
+    key = _CACHE_PREFIX + token
+    cache.set(key, token, timeout=30)
+    try:
+        return cache.get(key) == token
+    finally:
+        cache.delete(key)
 
 
 @never_cache
