@@ -4,18 +4,25 @@ Requests are answered through their form, which calls `accounts.retention`: carr
 with a reason, never edited by hand. A legal hold on a person keeps all their records out of the
 purge and of any erasure; sessions carry their own hold (Formation › Sessions)."""
 
+import datetime
+
 from django import forms
+from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.permission_policies import ModelPermissionPolicy
 
 from .models import ErasureRequest, LegalHold, PurgeRun
-from .retention import PersonalDataError, erasure_request_execute, erasure_request_refuse
+from .retention import PersonalDataError, erasure_request_execute, erasure_request_refuse, record_types
 
 
 class ErasureDecisionForm(WagtailAdminModelForm):
@@ -58,12 +65,37 @@ class ErasureRequestEditView(generic.EditView):
         return _("The request is answered; the person is told by e-mail.")
 
 
+class ErasureRequestInspectView(generic.InspectView):
+    """The request as the référent reads it: Paris times, a dash for nothing, what was erased and
+    what is kept until when in words."""
+
+    def get_field_display_value(self, field_name, field):
+        value = super().get_field_display_value(field_name, field)
+        if isinstance(value, datetime.datetime):
+            return timezone.localtime(value)
+        return "—" if value is None or value == "" else value
+
+    def get_erased_display_value(self):
+        return " ; ".join(self.object.erased) or "—"
+
+    def get_kept_display_value(self):
+        kept = [
+            _("%(what)s, kept until %(date)s")
+            % {"what": what, "date": f"{datetime.date.fromisoformat(until):%d/%m/%Y}"}
+            if until
+            else what
+            for what, until in self.object.kept
+        ]
+        return " ; ".join(kept) or "—"
+
+
 class ErasureRequestViewSet(ModelViewSet):
     model = ErasureRequest
     icon = "user"
     menu_label = _("Erasure requests")
     url_prefix = "demandes-effacement"
     edit_view_class = ErasureRequestEditView
+    inspect_view_class = ErasureRequestInspectView
     list_display = ["person", "requested_at", "due_on", "status", "decided_at"]
     list_filter = ["status"]
     search_fields = ["person__email", "person__last_name"]
@@ -80,16 +112,8 @@ class ErasureRequestViewSet(ModelViewSet):
                 ]
             ),
             FieldPanel("message", read_only=True),
-            FieldRowPanel(
-                [
-                    FieldPanel("status", read_only=True),
-                    FieldPanel("decided_by", read_only=True),
-                    FieldPanel("decided_at", read_only=True),
-                ]
-            ),
-            FieldPanel("reason", read_only=True),
-            FieldPanel("erased", read_only=True),
-            FieldPanel("kept", read_only=True),
+            # The decision, once taken, is read on the request's inspect page (who, when, what was
+            # erased and what is kept): a decided request is never answered again.
             FieldPanel("decision"),
             FieldPanel("refusal_reason"),
         ],
@@ -117,15 +141,54 @@ class LegalHoldViewSet(ModelViewSet):
     form_fields = ["person", "reason"]
 
 
+class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
+    """Records only the system writes: read by those who may, never added, changed or deleted by
+    hand, not even by a superuser."""
+
+    def user_has_permission(self, user, action):
+        return action == "view" and super().user_has_permission(user, action)
+
+    def users_with_any_permission(self, actions):
+        if "view" not in actions:
+            return get_user_model().objects.none()
+        return super().users_with_any_permission(["view"])
+
+
+def _counts_display(counts: dict) -> str:
+    """`{"accessibility_needs": 3, …}` as "Besoins d'accessibilité… : 3 ; …", the record types' labels."""
+    labels = {record.key: record.label() for record in record_types()}
+    return " ; ".join(f"{labels.get(key, key)} : {count}" for key, count in counts.items() if count) or "—"
+
+
+class PurgeRunInspectView(generic.InspectView):
+    def get_counts_display_value(self):
+        return _counts_display(self.object.counts)
+
+    def get_held_display_value(self):
+        return _counts_display(self.object.held)
+
+
 class PurgeRunViewSet(ModelViewSet):
+    """The audit of `purge_expired_data`: what each run anonymised or deleted, and what holds kept."""
+
     model = PurgeRun
     icon = "bin"
     menu_label = _("Purge runs")
     url_prefix = "purges"
-    list_display = ["ran_at", "counts", "held"]
+    list_display = [
+        "ran_at",
+        Column("counts", label=_("anonymised or deleted"), accessor=lambda run: _counts_display(run.counts)),
+        Column("held", label=_("kept under a legal hold"), accessor=lambda run: _counts_display(run.held)),
+    ]
     copy_view_enabled = False
     inspect_view_enabled = True
-    form_fields = []
+    inspect_view_class = PurgeRunInspectView
+    inspect_view_fields = ["ran_at", "counts", "held"]
+    form_fields = []  # no form is ever shown: nobody adds or changes a run
+
+    @cached_property
+    def permission_policy(self):
+        return ReadOnlyPermissionPolicy(self.model)
 
 
 class PersonalDataViewSetGroup(ModelViewSetGroup):
