@@ -76,14 +76,21 @@ def test_every_secret_url_shares_the_budget(client, invitation):
         assert _miss(client, reverse("evaluations:thanks", args=[invitation.token])).status_code == 429
 
 
-def test_certificate_codes_and_qr_codes_are_counted(client, catalogue):
+@pytest.fixture
+def morning_sheet(catalogue):
+    """A half-day opened by its trainer at MORNING: its slot and sheet."""
     trainer_user = UserFactory()
     session = SessionFactory(course=course_create(catalogue=catalogue))
     session.trainers.add(TrainerFactory(user=trainer_user))
     slots_create(session=session, first_day=MORNING.date(), days=1)
     morning = session.slots.get(date=MORNING.date(), period="am")
     with freeze_time(MORNING):
-        sheet = attendance_sheet_open(slot=morning, user=trainer_user)
+        return morning, attendance_sheet_open(slot=morning, user=trainer_user)
+
+
+def test_certificate_codes_and_qr_codes_are_counted(client, morning_sheet):
+    morning, sheet = morning_sheet
+    with freeze_time(MORNING):
         for attempt in range(2):
             assert _miss(client, reverse("training:verification", args=[f"ABCDE2345{attempt}"])).status_code == 404
         assert (
@@ -94,15 +101,10 @@ def test_certificate_codes_and_qr_codes_are_counted(client, catalogue):
         assert _miss(client, reverse("training:verification", args=["ABCDE23456"])).status_code == 429
 
 
-def test_a_room_scanning_old_codes_behind_one_address_is_never_blocked(client, catalogue):
+def test_a_room_scanning_old_codes_behind_one_address_is_never_blocked(client, morning_sheet):
     """Expired codes the room did show (a photo of the screen, a slow phone) are no guesses."""
-    trainer_user = UserFactory()
-    session = SessionFactory(course=course_create(catalogue=catalogue))
-    session.trainers.add(TrainerFactory(user=trainer_user))
-    slots_create(session=session, first_day=MORNING.date(), days=1)
-    morning = session.slots.get(date=MORNING.date(), period="am")
+    morning, sheet = morning_sheet
     with freeze_time(MORNING):
-        sheet = attendance_sheet_open(slot=morning, user=trainer_user)
         first_code = attendance_qr_code(sheet=sheet)
     with freeze_time(MORNING + datetime.timedelta(minutes=30)):
         for _scan in range(10):
